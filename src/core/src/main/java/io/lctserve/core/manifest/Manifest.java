@@ -1,0 +1,59 @@
+package io.lctserve.core.manifest;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code manifest.json} of a staged model folder ({@code models/<name>/<version>/}): which
+ * ONNX graphs make up the model, in which order they run, and how well each exit does.
+ *
+ * @param format the format tag, {@value #FORMAT}
+ * @param name model name, equal to the name of the folder above the version folder
+ * @param version model version, equal to the version folder's name
+ * @param labels class names in logit order
+ * @param input the model input tensor, {@code [-1, C, H, W]} FP32 in [0, 1]
+ * @param stages the stages in execution order, each with its exit head
+ * @param evaluation accuracy measured on the held-out test set (may be absent)
+ * @param presets named per-head threshold sets calibrated on a validation split
+ * @param training free-form record of how the model was made
+ */
+public record Manifest(
+        String format,
+        String name,
+        String version,
+        List<String> labels,
+        TensorSpec input,
+        List<Stage> stages,
+        Evaluation evaluation,
+        Map<String, Preset> presets,
+        Map<String, Object> training) {
+
+    /** The one format this code reads and writes. */
+    public static final String FORMAT = "lctserve-staged/1";
+
+    public Manifest {
+        labels = labels == null ? null : List.copyOf(labels);
+        stages = stages == null ? null : List.copyOf(stages);
+        presets = presets == null ? Map.of() : Map.copyOf(presets);
+        training = training == null ? Map.of() : training;
+    }
+
+    /** Number of exits, which is also the number of stages. */
+    public int exitCount() {
+        return stages.size();
+    }
+
+    /** Multiply-accumulates per sample of stages 0..k plus head k: the cost of exiting at k. */
+    public long macsThroughExit(int k) {
+        long macs = stages.get(k).head().macs();
+        for (int i = 0; i <= k; i++) {
+            macs += stages.get(i).macs();
+        }
+        return macs;
+    }
+
+    /** Multiply-accumulates per sample of the full model: every stage and the last head. */
+    public long fullModelMacs() {
+        return macsThroughExit(stages.size() - 1);
+    }
+}

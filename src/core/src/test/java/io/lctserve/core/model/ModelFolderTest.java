@@ -1,0 +1,207 @@
+package io.lctserve.core.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lctserve.core.manifest.ManifestJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ModelFolderTest {
+
+    @TempDir
+    Path repo;
+
+    @Test
+    void loadsAValidFolder() throws Exception {
+        Path folder = TinyStagedModel.write(repo);
+
+        StagedModel model = ModelFolder.load(folder);
+
+        assertThat(model.manifest().name()).isEqualTo("tiny");
+        assertThat(model.manifest().labels()).containsExactly("cat", "dog");
+        assertThat(model.manifest().exitCount()).isEqualTo(2);
+        assertThat(model.manifest().macsThroughExit(0)).isEqualTo(4 + 8);
+        assertThat(model.manifest().fullModelMacs()).isEqualTo(4 + 4 + 8);
+        assertThat(model.stageGraph(1)).isEqualTo(folder.resolve("stage-1.onnx"));
+        assertThat(model.manifest().presets().get("fast").thresholds()).containsExactly(0.7, 0.0);
+    }
+
+    @Test
+    void manifestRoundTripsThroughJson() throws Exception {
+        Path folder = TinyStagedModel.write(repo);
+        var manifest = ModelFolder.load(folder).manifest();
+
+        String json = ManifestJson.toJson(manifest);
+
+        assertThat(ManifestJson.parse(json)).isEqualTo(manifest);
+        assertThat(json.indexOf("\"format\"")).isLessThan(json.indexOf("\"stages\""));
+    }
+
+    @Test
+    void repositoryListsVersionFolders() throws Exception {
+        Path folder = TinyStagedModel.write(repo);
+        Files.createDirectories(repo.resolve("other/7"));
+
+        assertThat(ModelRepository.versionFolders(repo)).containsExactly(repo.resolve("other/7"), folder);
+    }
+
+    static Stream<Arguments> brokenFolders() {
+        return Stream.of(
+                broken(
+                        "unknown format",
+                        json -> json.replace("lctserve-staged/1", "lctserve-staged/9"),
+                        "manifest.json",
+                        "format",
+                        "unknown format \"lctserve-staged/9\""),
+                broken(
+                        "name differs from its folder",
+                        json -> json.replace("\"name\" : \"tiny\"", "\"name\" : \"huge\""),
+                        "manifest.json",
+                        "name",
+                        "does not match its folder"),
+                broken(
+                        "missing stage graph",
+                        json -> json.replace("\"stage-1.onnx\"", "\"stage-9.onnx\""),
+                        "manifest.json",
+                        "stages[1].graph",
+                        "graph file \"stage-9.onnx\" is missing"),
+                broken(
+                        "stage chain broken",
+                        json -> json.replace("\"input\" : \"h0\"", "\"input\" : \"h7\""),
+                        "manifest.json",
+                        "stages[1].input",
+                        "expected \"h0\" (stages[0].output)"),
+                broken(
+                        "head reads the wrong stage",
+                        json -> json.replaceFirst(
+                                "\"graph\" : \"head-1.onnx\",\\s*\"input\" : \"h1\"",
+                                "\"graph\" : \"head-1.onnx\", \"input\" : \"h0\""),
+                        "manifest.json",
+                        "stages[1].head.input",
+                        "expected \"h1\""),
+                broken(
+                        "wrong label count",
+                        json -> json.replace("\"dog\"", "\"dog\", \"bird\""),
+                        "head-0.onnx",
+                        "output \"logits0\"",
+                        "does not match the 3 labels"),
+                broken(
+                        "duplicate label",
+                        json -> json.replace("\"dog\"", "\"cat\""),
+                        "manifest.json",
+                        "labels[1]",
+                        "duplicate label \"cat\""),
+                broken(
+                        "preset with too few thresholds",
+                        json -> json.replace("[ 0.7, 0.0 ]", "[ 0.7 ]"),
+                        "manifest.json",
+                        "presets.fast.thresholds",
+                        "needs one threshold per head (2), found 1"),
+                broken(
+                        "preset threshold above 1",
+                        json -> json.replace("[ 0.7, 0.0 ]", "[ 0.7, 1.5 ]"),
+                        "manifest.json",
+                        "presets.fast.thresholds[1]",
+                        "must be in [0, 1], was 1.5"),
+                broken(
+                        "evaluation per head count",
+                        json -> json.replace("[ 0.8, 0.9 ]", "[ 0.8 ]"),
+                        "manifest.json",
+                        "evaluation.headAccuracy",
+                        "one value per head (2), found 1"),
+                broken(
+                        "input datatype",
+                        json -> json.replace("\"FP32\"", "\"FP16\""),
+                        "manifest.json",
+                        "input.datatype",
+                        "must be \"FP32\""),
+                broken(
+                        "non-positive macs",
+                        json -> json.replaceFirst("\"macs\" : 4", "\"macs\" : 0"),
+                        "manifest.json",
+                        "stages[0].macs",
+                        "must be positive"),
+                broken(
+                        "unknown field",
+                        json -> json.replace("\"stages\"", "\"stagez\""),
+                        "manifest.json",
+                        "stagez",
+                        "malformed JSON"),
+                broken(
+                        "not JSON at all",
+                        json -> json.substring(0, json.length() / 2),
+                        "manifest.json",
+                        "stages[1]",
+                        "malformed JSON"),
+                broken(
+                        "declared input shape does not chain into stage-0",
+                        json -> json.replace("\"shape\" : [ -1, 1, 2, 2 ]", "\"shape\" : [ -1, 1, 3, 3 ]"),
+                        "stage-0.onnx",
+                        "input \"input\"",
+                        "does not chain from manifest.json input.shape"));
+    }
+
+    private static Arguments broken(String what, UnaryOperator<String> edit, String file, String field, String detail) {
+        return Arguments.of(what, edit, file, field, detail);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("brokenFolders")
+    void rejectsBrokenFolderNamingFileAndField(
+            String what, UnaryOperator<String> edit, String file, String field, String detail) throws Exception {
+        Path folder = TinyStagedModel.write(repo);
+        Path manifest = folder.resolve(ModelFolder.MANIFEST_FILE);
+        String original = Files.readString(manifest);
+        String edited = edit.apply(original);
+        assertThat(edited).as("the edit must change the manifest").isNotEqualTo(original);
+        Files.writeString(manifest, edited);
+
+        assertThatThrownBy(() -> ModelFolder.load(folder))
+                .isInstanceOf(InvalidModelException.class)
+                .hasMessageStartingWith("model folder " + folder)
+                .hasMessageContaining(file + " " + field + ": ")
+                .hasMessageContaining(detail);
+    }
+
+    @Test
+    void rejectsFolderWithoutManifest() throws IOException {
+        Path folder = Files.createDirectories(repo.resolve("empty/1"));
+
+        assertThatThrownBy(() -> ModelFolder.load(folder))
+                .isInstanceOf(InvalidModelException.class)
+                .hasMessageContaining("manifest.json (file): missing");
+    }
+
+    @Test
+    void rejectsGraphFileThatIsNotOnnx() throws Exception {
+        Path folder = TinyStagedModel.write(repo);
+        Files.writeString(folder.resolve("head-1.onnx"), "not a protobuf \u0000\u0001\u00ff");
+
+        assertThatThrownBy(() -> ModelFolder.load(folder))
+                .isInstanceOf(InvalidModelException.class)
+                .hasMessageContaining("head-1.onnx (file): not a readable ONNX model");
+    }
+
+    @Test
+    void reportsEveryProblemAtOnce() throws Exception {
+        Path folder = TinyStagedModel.write(repo);
+        Path manifest = folder.resolve(ModelFolder.MANIFEST_FILE);
+        Files.writeString(
+                manifest,
+                Files.readString(manifest).replace("lctserve-staged/1", "v0").replace("[ 0.7, 0.0 ]", "[ 0.7, -1 ]"));
+
+        assertThatThrownBy(() -> ModelFolder.load(folder))
+                .isInstanceOfSatisfying(InvalidModelException.class, e -> assertThat(e.problems())
+                        .extracting(InvalidModelException.Problem::field)
+                        .containsExactly("format", "presets.fast.thresholds[1]"));
+    }
+}
