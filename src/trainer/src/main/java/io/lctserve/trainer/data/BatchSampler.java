@@ -1,0 +1,76 @@
+package io.lctserve.trainer.data;
+
+import java.util.Random;
+
+/**
+ * Cuts an {@link ImageSet} into minibatches of pixels scaled to [0, 1], in a seeded random order
+ * per epoch, with optional light augmentation: a random shift of up to 2 pixels (zero padded, as a
+ * random crop of the padded image) and a random horizontal flip.
+ */
+public final class BatchSampler {
+
+    private static final int MAX_SHIFT = 2;
+
+    private final ImageSet data;
+    private final int batchSize;
+    private final boolean augment;
+    private final Random random;
+    private int[] order;
+
+    public BatchSampler(ImageSet data, int batchSize, boolean augment, long seed) {
+        this.data = data;
+        this.batchSize = batchSize;
+        this.augment = augment;
+        this.random = new Random(seed);
+    }
+
+    /** Number of full batches per epoch (a last partial batch is dropped while training). */
+    public int batchesPerEpoch() {
+        return data.size() / batchSize;
+    }
+
+    /** Shuffles for a new epoch. */
+    public void shuffle() {
+        order = new int[data.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+
+    /** Fills {@code pixels} ({@code batchSize * rows * cols}) and {@code labels} with batch b. */
+    public void batch(int b, float[] pixels, long[] labels) {
+        int n = data.pixelsPerImage();
+        float[] image = new float[n];
+        for (int i = 0; i < batchSize; i++) {
+            int index = order[b * batchSize + i];
+            labels[i] = data.labels()[index];
+            if (augment) {
+                data.copyScaled(index, image, 0);
+                shiftAndFlip(image, pixels, i * n);
+            } else {
+                data.copyScaled(index, pixels, i * n);
+            }
+        }
+    }
+
+    private void shiftAndFlip(float[] image, float[] out, int offset) {
+        int rows = data.rows();
+        int cols = data.cols();
+        int dy = random.nextInt(2 * MAX_SHIFT + 1) - MAX_SHIFT;
+        int dx = random.nextInt(2 * MAX_SHIFT + 1) - MAX_SHIFT;
+        boolean flip = random.nextBoolean();
+        for (int y = 0; y < rows; y++) {
+            int sy = y + dy;
+            for (int x = 0; x < cols; x++) {
+                int sx = (flip ? cols - 1 - x : x) + dx;
+                out[offset + y * cols + x] = sy >= 0 && sy < rows && sx >= 0 && sx < cols ? image[sy * cols + sx] : 0f;
+            }
+        }
+    }
+}

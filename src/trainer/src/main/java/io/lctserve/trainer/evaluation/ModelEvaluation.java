@@ -1,0 +1,107 @@
+package io.lctserve.trainer.evaluation;
+
+import ai.onnxruntime.OrtException;
+import io.lctserve.core.manifest.Evaluation;
+import io.lctserve.core.manifest.Preset;
+import io.lctserve.core.model.StagedModel;
+import io.lctserve.trainer.data.ImageSet;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Evaluates an exported staged model in ONNX Runtime and turns the results into manifest records. */
+public final class ModelEvaluation {
+
+    /** Shared thresholds of the printed early-exit curve. */
+    static final double[] CURVE = {0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99, 0.995, 0.999};
+
+    private ModelEvaluation() {}
+
+    public static ExitAnalysis analyze(StagedModel model, ImageSet images) throws OrtException {
+        try (OnnxStagedRunner runner = new OnnxStagedRunner(model)) {
+            return new ExitAnalysis(
+                    runner.logits(images), images.labels(), ExitAnalysis.exitCostFractions(model.manifest()));
+        }
+    }
+
+    public static Evaluation evaluation(String dataset, ExitAnalysis test, Double backpropAccuracy) {
+        return new Evaluation(
+                dataset,
+                test.samples(),
+                rounded(test.headAccuracy()),
+                round(test.ensembleAccuracy()),
+                backpropAccuracy);
+    }
+
+    /** Calibrates each preset on validation data and records its test-set outcome. */
+    public static Map<String, Preset> presets(ExitAnalysis validation, ExitAnalysis test) {
+        Map<String, Preset> presets = new LinkedHashMap<>();
+        ThresholdCalibration.BUDGETS.forEach((name, budget) -> {
+            double[] thresholds =
+                    ThresholdCalibration.calibrate(validation, budget).thresholds();
+            ExitAnalysis.Outcome onTest = test.earlyExit(thresholds);
+            presets.put(
+                    name, new Preset(rounded(thresholds), round(onTest.accuracy()), round(onTest.meanMacsFraction())));
+        });
+        return presets;
+    }
+
+    /** A plain-text report: per-head accuracy, ensemble, the early-exit curve and the presets. */
+    public static String report(ExitAnalysis test, Map<String, Preset> presets) {
+        StringBuilder sb = new StringBuilder();
+        double[] acc = test.headAccuracy();
+        double[] cost = test.exitCostFraction();
+        sb.append(String.format(Locale.ROOT, "%-10s %9s %13s%n", "head", "accuracy", "MACs fraction"));
+        for (int k = 0; k < acc.length; k++) {
+            sb.append(String.format(Locale.ROOT, "%-10s %8.2f%% %13.3f%n", "head-" + k, 100 * acc[k], cost[k]));
+        }
+        sb.append(String.format(Locale.ROOT, "%-10s %8.2f%% %13.3f%n", "ensemble", 100 * test.ensembleAccuracy(), 1.0));
+        sb.append(String.format(
+                Locale.ROOT, "%nearly exit, one threshold for every head (%d samples)%n", test.samples()));
+        sb.append(String.format(
+                Locale.ROOT,
+                "%9s %9s %13s %10s  %s%n",
+                "threshold",
+                "accuracy",
+                "MACs fraction",
+                "mean exit",
+                "exits per head"));
+        for (double t : CURVE) {
+            sb.append(line(String.format(Locale.ROOT, "%9.3f", t), test.earlyExit(t)));
+        }
+        if (!presets.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "%npresets (thresholds calibrated on validation data)%n"));
+            presets.forEach((name, p) -> sb.append(line(
+                    String.format(Locale.ROOT, "%9s", name),
+                    test.earlyExit(p.thresholds().stream()
+                            .mapToDouble(Double::doubleValue)
+                            .toArray()))));
+        }
+        return sb.toString();
+    }
+
+    private static String line(String label, ExitAnalysis.Outcome o) {
+        return String.format(
+                Locale.ROOT,
+                "%s %8.2f%% %13.3f %10.2f  %s%n",
+                label,
+                100 * o.accuracy(),
+                o.meanMacsFraction(),
+                o.meanExitStage(),
+                java.util.Arrays.toString(o.exitCounts()));
+    }
+
+    static double round(double v) {
+        return Math.round(v * 1e4) / 1e4;
+    }
+
+    static List<Double> rounded(double[] values) {
+        List<Double> list = new ArrayList<>();
+        for (double v : values) {
+            list.add(round(v));
+        }
+        return list;
+    }
+}

@@ -1,0 +1,54 @@
+package io.lctserve.trainer.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import io.lctserve.trainer.data.ImageSet;
+import io.lctserve.trainer.nn.StagedNetwork;
+
+/** Runs a trained network in inference mode (batch norm on running statistics) in DJL. */
+public final class DjlStagedForward {
+
+    private static final int BATCH = 500;
+    private final StagedNetwork network;
+    private final NDManager manager;
+
+    public DjlStagedForward(StagedNetwork network, NDManager manager) {
+        this.network = network;
+        this.manager = manager;
+    }
+
+    /** Logits of every head for every image: {@code [head][image * classes + class]}. */
+    public float[][] logits(ImageSet images) {
+        int n = network.stageCount();
+        int classes = network.config().classes();
+        float[][] out = new float[n][images.size() * classes];
+        int perImage = images.pixelsPerImage();
+        ParameterStore ps = new ParameterStore(manager, false);
+        for (int start = 0; start < images.size(); start += BATCH) {
+            int count = Math.min(BATCH, images.size() - start);
+            float[] pixels = new float[count * perImage];
+            for (int i = 0; i < count; i++) {
+                images.copyScaled(start + i, pixels, i * perImage);
+            }
+            try (NDManager batch = manager.newSubManager()) {
+                NDArray h = batch.create(pixels, new Shape(count, 1, images.rows(), images.cols()));
+                for (int k = 0; k < n; k++) {
+                    h = network.stage(k)
+                            .block()
+                            .forward(ps, new NDList(h), false)
+                            .singletonOrThrow();
+                    float[] logits = network.head(k)
+                            .block()
+                            .forward(ps, new NDList(h), false)
+                            .singletonOrThrow()
+                            .toFloatArray();
+                    System.arraycopy(logits, 0, out[k], start * classes, logits.length);
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,33 @@
+package io.lctserve.trainer.training;
+
+/** Accuracy of each head from its logits or probabilities ({@code [head][image * classes + class]}). */
+public final class HeadEvaluation {
+
+    private HeadEvaluation() {}
+
+    public static double[] accuracy(float[][] scores, int[] labels) {
+        double[] accuracy = new double[scores.length];
+        int classes = scores[0].length / labels.length;
+        for (int k = 0; k < scores.length; k++) {
+            int correct = 0;
+            for (int i = 0; i < labels.length; i++) {
+                if (argMax(scores[k], i * classes, classes) == labels[i]) {
+                    correct++;
+                }
+            }
+            accuracy[k] = correct / (double) labels.length;
+        }
+        return accuracy;
+    }
+
+    /** Index of the largest of {@code values[offset .. offset + length)}. */
+    public static int argMax(float[] values, int offset, int length) {
+        int best = 0;
+        for (int c = 1; c < length; c++) {
+            if (values[offset + c] > values[offset + best]) {
+                best = c;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,62 @@
+package io.lctserve.trainer.training;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What a training run did, epoch by epoch; becomes part of the manifest's {@code training} record. */
+public final class TrainingHistory {
+
+    private final TrainingOptions options;
+    private final int heads;
+    private final List<Map<String, Object>> epochs = new ArrayList<>();
+    private double wallSeconds;
+
+    TrainingHistory(TrainingOptions options, int heads) {
+        this.options = options;
+        this.heads = heads;
+    }
+
+    void addEpoch(double loss, double[] trainAccuracy, double[] validationAccuracy, double imagesPerSecond) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("epoch", epochs.size() + 1);
+        e.put("meanLoss", round(loss));
+        e.put("trainHeadAccuracy", rounded(trainAccuracy));
+        e.put("validationHeadAccuracy", rounded(validationAccuracy));
+        e.put("imagesPerSecond", Math.round(imagesPerSecond));
+        epochs.add(e);
+    }
+
+    void setWallSeconds(double seconds) {
+        this.wallSeconds = seconds;
+    }
+
+    public double wallSeconds() {
+        return wallSeconds;
+    }
+
+    public int heads() {
+        return heads;
+    }
+
+    public TrainingOptions options() {
+        return options;
+    }
+
+    public List<Map<String, Object>> epochs() {
+        return List.copyOf(epochs);
+    }
+
+    static double round(double v) {
+        return Math.round(v * 1e4) / 1e4;
+    }
+
+    static List<Double> rounded(double[] values) {
+        List<Double> list = new ArrayList<>();
+        for (double v : values) {
+            list.add(round(v));
+        }
+        return list;
+    }
+}

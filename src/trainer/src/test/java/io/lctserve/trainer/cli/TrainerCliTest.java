@@ -1,0 +1,214 @@
+package io.lctserve.trainer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lctserve.core.manifest.Manifest;
+import io.lctserve.core.model.ModelFolder;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The trainer as a user runs it: one epoch of local critic training on real Fashion-MNIST images,
+ * exported, checked for ONNX parity, evaluated and calibrated; then the CLI's error messages.
+ */
+class TrainerCliTest {
+
+    private static final List<String> SMALL_NETWORK = List.of(
+            "--channels",
+            "8,16,16",
+            "--blocks",
+            "1,1,1",
+            "--strides",
+            "2,2,1",
+            "--critic-convs",
+            "1,1",
+            "--critic-channels",
+            "8");
+
+    @TempDir
+    static Path shared;
+
+    static Path model;
+    static Run training;
+
+    record Run(int exitCode, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cli = TrainerCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    static void trainSmallModel() {
+        model = shared.resolve("repo/fm-small/1");
+        List<String> args = new ArrayList<>(List.of(
+                "train",
+                "--output",
+                model.toString(),
+                "--epochs",
+                "1",
+                "--limit",
+                "8192",
+                "--batch-size",
+                "64",
+                "--validation",
+                "1000",
+                "--test-limit",
+                "1000",
+                "--threads",
+                "2"));
+        args.addAll(SMALL_NETWORK);
+        training = run(args.toArray(String[]::new));
+    }
+
+    @Test
+    void trainWritesAValidStagedModelThatMatchesDjl() throws Exception {
+        assertThat(training.exitCode()).as(training.err()).isZero();
+        Manifest m = ModelFolder.load(model).manifest();
+
+        assertThat(m.name()).isEqualTo("fm-small");
+        assertThat(m.version()).isEqualTo("1");
+        assertThat(m.labels()).hasSize(10).startsWith("T-shirt/top", "Trouser");
+        assertThat(m.exitCount()).isEqualTo(3);
+        assertThat(m.stages()).allSatisfy(s -> assertThat(s.macs()).isPositive());
+        for (int k = 0; k < 3; k++) {
+            assertThat(Files.size(model.resolve("stage-" + k + ".onnx"))).isPositive();
+            assertThat(Files.size(model.resolve("head-" + k + ".onnx"))).isPositive();
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> parity = (Map<String, Object>) m.training().get("onnxParity");
+        assertThat(((Number) parity.get("images")).intValue()).isEqualTo(1000);
+        assertThat(((Number) parity.get("maxAbsLogitDifference")).doubleValue()).isLessThanOrEqualTo(1e-4);
+        assertThat(((Number) parity.get("argmaxMismatches")).intValue()).isZero();
+        assertThat(m.training().get("mode")).isEqualTo("lct");
+        assertThat(training.out()).contains("ONNX vs DJL on 1000 images");
+    }
+
+    @Test
+    void oneEpochOnEightThousandImagesAlreadyClassifiesWellAboveChance() throws Exception {
+        Manifest m = ModelFolder.load(model).manifest();
+
+        assertThat(m.evaluation().samples()).isEqualTo(1000);
+        assertThat(m.evaluation().headAccuracy()).hasSize(3).allSatisfy(a -> assertThat(a)
+                .isGreaterThan(0.4));
+        assertThat(m.presets()).containsOnlyKeys("accurate", "balanced", "fast");
+        m.presets().values().forEach(p -> {
+            assertThat(p.thresholds()).hasSize(3).allSatisfy(t -> assertThat(t).isBetween(0.0, 1.0));
+            assertThat(p.thresholds().get(2)).isZero();
+            assertThat(p.meanMacsFraction()).isBetween(0.0, 1.0);
+        });
+    }
+
+    @Test
+    void evaluatePrintsTheManifestsAccuracies() throws Exception {
+        Manifest m = ModelFolder.load(model).manifest();
+
+        Run eval = run("evaluate", "--model", model.toString());
+
+        assertThat(eval.exitCode()).as(eval.err()).isZero();
+        assertThat(eval.out()).contains("head-0").contains("ensemble").contains("balanced");
+        // The manifest was measured on the first 1,000 test images, evaluate uses all 10,000.
+        var line = java.util.regex.Pattern.compile("(?m)^head-2\\s+([0-9.]+)%").matcher(eval.out());
+        assertThat(line.find()).as(eval.out()).isTrue();
+        double onAllTestImages = Double.parseDouble(line.group(1)) / 100;
+        assertThat(onAllTestImages)
+                .isCloseTo(m.evaluation().headAccuracy().get(2), org.assertj.core.data.Offset.offset(0.05));
+    }
+
+    @Test
+    void recordBaselineRefusesAModelThatWasNotTrainedByBackprop() {
+        Run r = run("record-baseline", "--model", model.toString(), "--backprop-reference", model.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("was trained with mode lct, not backprop");
+    }
+
+    @Test
+    void missingDataDirectoryIsAClearError(@TempDir Path dir) {
+        Run r = run(
+                "train",
+                "--output",
+                dir.resolve("m/1").toString(),
+                "--data",
+                dir.resolve("nowhere").toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).startsWith("error: ").contains("nowhere").contains("data directory does not exist");
+        assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void malformedIdxFileIsAClearError(@TempDir Path dir) throws IOException {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        try (var gz = new GZIPOutputStream(Files.newOutputStream(data.resolve("train-images-idx3-ubyte.gz")))) {
+            gz.write(new byte[] {0, 0, 8, 1, 0, 0, 0, 1});
+        }
+        Files.write(data.resolve("train-labels-idx1-ubyte"), new byte[] {0, 0, 8, 1, 0, 0, 0, 1, 3});
+
+        Run r = run("train", "--output", dir.resolve("m/1").toString(), "--data", data.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err())
+                .contains("malformed IDX file")
+                .contains("train-images-idx3-ubyte.gz")
+                .contains("magic number 0x00000801, expected 0x00000803");
+    }
+
+    @Test
+    void truncatedIdxFileIsAClearError(@TempDir Path dir) throws IOException {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.write(
+                data.resolve("train-images-idx3-ubyte"),
+                new byte[] {0, 0, 8, 3, 0, 0, 0, 5, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2});
+        Files.write(data.resolve("train-labels-idx1-ubyte"), new byte[] {0, 0, 8, 1, 0, 0, 0, 5, 1, 2, 3, 4, 5});
+
+        Run r = run("train", "--output", dir.resolve("m/1").toString(), "--data", data.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("file ends early");
+    }
+
+    @Test
+    void unwritableOutputIsAClearError(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("plain-file"), "x");
+
+        Run r = run("train", "--output", file.resolve("m/1").toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).startsWith("error: ").contains("plain-file");
+    }
+
+    @Test
+    void unknownModeAndMissingOptionAreUsageErrors(@TempDir Path dir) {
+        Run mode = run("train", "--output", dir.resolve("m/1").toString(), "--mode", "magic");
+        Run missing = run("train");
+
+        assertThat(mode.exitCode()).isEqualTo(2);
+        assertThat(mode.err()).contains("unknown training mode 'magic' (expected lct or backprop)");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("Missing required option: '--output=DIR'");
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        Run help = run("--help");
+
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("train").contains("evaluate").contains("record-baseline");
+    }
+}
