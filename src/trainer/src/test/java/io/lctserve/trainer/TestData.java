@@ -1,7 +1,7 @@
 package io.lctserve.trainer;
 
-import io.lctserve.trainer.data.IdxDataset;
-import io.lctserve.trainer.data.ImageSet;
+import io.lctserve.core.data.IdxDataset;
+import io.lctserve.core.data.ImageSet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 

@@ -1,6 +1,6 @@
 package io.lctserve.trainer.cli;
 
-import io.lctserve.trainer.data.IdxDataset;
+import io.lctserve.core.data.IdxDataset;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,9 @@
 package io.lctserve.trainer.cli;
 
+import io.lctserve.core.data.IdxDataset;
+import io.lctserve.core.data.ImageSet;
 import io.lctserve.core.model.ModelFolder;
 import io.lctserve.core.model.StagedModel;
-import io.lctserve.trainer.data.IdxDataset;
-import io.lctserve.trainer.data.ImageSet;
 import io.lctserve.trainer.evaluation.ExitAnalysis;
 import io.lctserve.trainer.evaluation.ModelEvaluation;
 import java.nio.file.Path;

@@ -1,6 +1,8 @@
 package io.lctserve.trainer.cli;
 
 import ai.djl.ndarray.NDManager;
+import io.lctserve.core.data.IdxDataset;
+import io.lctserve.core.data.ImageSet;
 import io.lctserve.core.manifest.Evaluation;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.core.manifest.ManifestJson;
@@ -9,8 +11,6 @@ import io.lctserve.core.manifest.Stage;
 import io.lctserve.core.manifest.TensorSpec;
 import io.lctserve.core.model.ModelFolder;
 import io.lctserve.core.model.StagedModel;
-import io.lctserve.trainer.data.IdxDataset;
-import io.lctserve.trainer.data.ImageSet;
 import io.lctserve.trainer.evaluation.ExitAnalysis;
 import io.lctserve.trainer.evaluation.ModelEvaluation;
 import io.lctserve.trainer.export.OnnxParity;

@@ -1,5 +1,6 @@
 package io.lctserve.trainer.data;
 
+import io.lctserve.core.data.ImageSet;
 import java.util.Random;
 
 /**

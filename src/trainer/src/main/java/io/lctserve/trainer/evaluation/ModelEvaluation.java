@@ -1,10 +1,10 @@
 package io.lctserve.trainer.evaluation;
 
 import ai.onnxruntime.OrtException;
+import io.lctserve.core.data.ImageSet;
 import io.lctserve.core.manifest.Evaluation;
 import io.lctserve.core.manifest.Preset;
 import io.lctserve.core.model.StagedModel;
-import io.lctserve.trainer.data.ImageSet;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.lctserve.trainer.export;
 
 import ai.onnxruntime.OrtException;
+import io.lctserve.core.data.ImageSet;
 import io.lctserve.core.model.StagedModel;
-import io.lctserve.trainer.data.ImageSet;
 import io.lctserve.trainer.evaluation.OnnxStagedRunner;
 import io.lctserve.trainer.training.HeadEvaluation;
 import java.util.LinkedHashMap;

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import io.lctserve.trainer.data.ImageSet;
+import io.lctserve.core.data.ImageSet;
 import io.lctserve.trainer.nn.StagedNetwork;
 
 /** Runs a trained network in inference mode (batch norm on running statistics) in DJL. */

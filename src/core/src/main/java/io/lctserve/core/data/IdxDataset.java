@@ -1,4 +1,4 @@
-package io.lctserve.trainer.data;
+package io.lctserve.core.data;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;

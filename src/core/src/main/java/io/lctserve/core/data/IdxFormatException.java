@@ -1,4 +1,4 @@
-package io.lctserve.trainer.data;
+package io.lctserve.core.data;
 
 import java.io.IOException;
 import java.nio.file.Path;

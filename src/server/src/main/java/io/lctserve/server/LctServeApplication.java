@@ -1,0 +1,15 @@
+package io.lctserve.server;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+
+/** Progressive-inference server: staged ONNX models that answer as soon as a head is sure. */
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class LctServeApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(LctServeApplication.class, args);
+    }
+}

@@ -1,0 +1,133 @@
+package io.lctserve.server.api;
+
+import io.lctserve.server.inference.InvalidRequestException;
+import io.lctserve.server.inference.ServerBusyException;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.multipart.MaxUploadSizeExceededException;
+import org.springframework.web.multipart.MultipartException;
+import org.springframework.web.multipart.support.MissingServletRequestPartException;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
+
+/**
+ * The one place where failures become HTTP answers: every error is {@code {"error": "..."}} with
+ * a status that tells client mistakes (4xx) from server trouble (5xx). Nothing leaks a stack trace.
+ */
+@RestControllerAdvice
+public class ApiExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+    @ExceptionHandler(ApiException.class)
+    ResponseEntity<Map<String, String>> api(ApiException e) {
+        return error(e.status(), e.getMessage());
+    }
+
+    @ExceptionHandler(InvalidRequestException.class)
+    ResponseEntity<Map<String, String>> invalid(InvalidRequestException e) {
+        return error(HttpStatus.BAD_REQUEST, e.getMessage());
+    }
+
+    @ExceptionHandler(HttpMessageNotReadableException.class)
+    ResponseEntity<Map<String, String>> unreadable(HttpMessageNotReadableException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ApiException api) {
+                return api(api);
+            }
+            if (t instanceof InvalidRequestException invalid) {
+                return invalid(invalid);
+            }
+        }
+        String detail = e.getMostSpecificCause().getMessage();
+        return error(HttpStatus.BAD_REQUEST, "malformed JSON request body: " + firstLine(detail));
+    }
+
+    @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
+    ResponseEntity<Map<String, String>> mediaType(HttpMediaTypeNotSupportedException e) {
+        return error(
+                HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+                "content type " + e.getContentType() + " is not supported here; use one of "
+                        + e.getSupportedMediaTypes());
+    }
+
+    @ExceptionHandler(HttpMediaTypeNotAcceptableException.class)
+    ResponseEntity<Map<String, String>> notAcceptable(HttpMediaTypeNotAcceptableException e) {
+        return error(HttpStatus.NOT_ACCEPTABLE, "responses are application/json");
+    }
+
+    @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
+    ResponseEntity<Map<String, String>> method(HttpRequestMethodNotSupportedException e) {
+        return error(
+                HttpStatus.METHOD_NOT_ALLOWED,
+                e.getMethod() + " is not allowed here; use " + e.getSupportedHttpMethods());
+    }
+
+    @ExceptionHandler(MaxUploadSizeExceededException.class)
+    ResponseEntity<Map<String, String>> uploadTooLarge(MaxUploadSizeExceededException e) {
+        return error(HttpStatus.PAYLOAD_TOO_LARGE, "upload too large: " + firstLine(e.getMessage()));
+    }
+
+    @ExceptionHandler({MissingServletRequestPartException.class, MissingServletRequestParameterException.class})
+    ResponseEntity<Map<String, String>> missingPart(Exception e) {
+        return error(HttpStatus.BAD_REQUEST, e.getMessage());
+    }
+
+    @ExceptionHandler(MultipartException.class)
+    ResponseEntity<Map<String, String>> multipart(MultipartException e) {
+        return error(HttpStatus.BAD_REQUEST, "malformed multipart request: " + firstLine(e.getMessage()));
+    }
+
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ResponseEntity<Map<String, String>> typeMismatch(MethodArgumentTypeMismatchException e) {
+        return error(
+                HttpStatus.BAD_REQUEST, "parameter '" + e.getName() + "' has an invalid value '" + e.getValue() + "'");
+    }
+
+    @ExceptionHandler(NoResourceFoundException.class)
+    ResponseEntity<Map<String, String>> noResource(NoResourceFoundException e) {
+        return error(HttpStatus.NOT_FOUND, "no endpoint " + e.getHttpMethod() + " /" + e.getResourcePath());
+    }
+
+    @ExceptionHandler(ServerBusyException.class)
+    ResponseEntity<Map<String, String>> busy(ServerBusyException e) {
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .header("Retry-After", "1")
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(Map.of("error", e.getMessage()));
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<Map<String, String>> unexpected(Exception e) {
+        log.error("Request failed", e);
+        return error(
+                HttpStatus.INTERNAL_SERVER_ERROR,
+                "internal error: " + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : ": " + firstLine(e.getMessage())));
+    }
+
+    static ResponseEntity<Map<String, String>> error(HttpStatus status, String message) {
+        return ResponseEntity.status(status)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(Map.of("error", message));
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

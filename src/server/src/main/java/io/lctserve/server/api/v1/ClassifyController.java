@@ -1,0 +1,159 @@
+package io.lctserve.server.api.v1;
+
+import ai.onnxruntime.OrtException;
+import io.lctserve.server.api.ModelLookup;
+import io.lctserve.server.inference.InferenceResult;
+import io.lctserve.server.inference.InferenceService;
+import io.lctserve.server.inference.InvalidRequestException;
+import io.lctserve.server.inference.SampleResult;
+import io.lctserve.server.model.LoadedModel;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
+
+/** {@code POST /v1/models/{name}/classify}: one image in, a label and how it was reached out. */
+@RestController
+@Tag(name = "Classify (for people)")
+class ClassifyController {
+
+    private final ModelLookup lookup;
+    private final InferenceService inference;
+
+    ClassifyController(ModelLookup lookup, InferenceService inference) {
+        this.lookup = lookup;
+        this.inference = inference;
+    }
+
+    /** Pixels as JSON, flat or nested, in [0, 1]; the knob as in V2 {@code parameters}. */
+    record PixelsRequest(List<Object> pixels, Map<String, Object> parameters) {}
+
+    @PostMapping(
+            path = "/v1/models/{name}/classify",
+            consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Classify an uploaded PNG/JPEG (form field 'image'); query parameters as in V2")
+    ClassifyResponse classifyImage(
+            @PathVariable String name,
+            @RequestPart("image") MultipartFile image,
+            @RequestParam(defaultValue = "false") boolean invert,
+            @RequestParam Map<String, String> query)
+            throws IOException, OrtException, InterruptedException {
+        long received = System.nanoTime();
+        LoadedModel model = lookup.find(name, null);
+        Map<String, Object> parameters = new LinkedHashMap<>(query);
+        parameters.remove("invert");
+        byte[] bytes = image.getBytes();
+        return classify(
+                model,
+                received,
+                parameters,
+                () -> new InferenceService.ModelInput(
+                        ImageConverter.toInput(bytes, model.manifest().input(), invert), single(model)));
+    }
+
+    @PostMapping(
+            path = "/v1/models/{name}/classify",
+            consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Classify one image given as JSON pixels in [0, 1] (C*H*W values, flat or nested)")
+    ClassifyResponse classifyPixels(@PathVariable String name, @RequestBody PixelsRequest request)
+            throws OrtException, InterruptedException {
+        long received = System.nanoTime();
+        LoadedModel model = lookup.find(name, null);
+        return classify(
+                model,
+                received,
+                request.parameters(),
+                () -> new InferenceService.ModelInput(pixels(request.pixels(), model), single(model)));
+    }
+
+    private ClassifyResponse classify(
+            LoadedModel model, long received, Map<String, ?> parameters, InferenceService.InputReader input)
+            throws OrtException, InterruptedException {
+        InferenceResult result = inference.infer(model, input, parameters, received, true);
+        SampleResult s = result.samples().get(0);
+        List<String> labels = model.manifest().labels();
+        List<ClassifyResponse.HeadProbabilities> heads = new ArrayList<>();
+        for (int k = 0; k < s.heads().size(); k++) {
+            Map<String, Float> byLabel = new LinkedHashMap<>();
+            for (int c = 0; c < labels.size(); c++) {
+                byLabel.put(
+                        labels.get(c), s.heads().get(k).length > c ? s.heads().get(k)[c] : 0f);
+            }
+            heads.add(new ClassifyResponse.HeadProbabilities(headStage(s, k), byLabel));
+        }
+        List<ClassifyResponse.StageTiming> timings = new ArrayList<>();
+        for (int k = 0; k <= s.exitStage(); k++) {
+            timings.add(new ClassifyResponse.StageTiming(k, result.stageMillis()[k]));
+        }
+        return new ClassifyResponse(
+                model.name(),
+                model.version(),
+                labels.get(s.predictedClass()),
+                s.predictedClass(),
+                s.confidence(),
+                s.exitStage(),
+                s.deadlineCut(),
+                result.rule(),
+                result.macsUsed() / (double) result.macsFull(),
+                heads,
+                timings);
+    }
+
+    /** Heads run in stage order; in full or stage mode only the answering one runs. */
+    private static int headStage(SampleResult s, int index) {
+        return s.exitStage() - (s.heads().size() - 1 - index);
+    }
+
+    private static long[] single(LoadedModel model) {
+        List<Long> shape = model.manifest().input().shape();
+        return new long[] {1, shape.get(1), shape.get(2), shape.get(3)};
+    }
+
+    private static float[] pixels(List<Object> values, LoadedModel model) {
+        if (values == null) {
+            throw new InvalidRequestException("'pixels' is missing: give C*H*W values in [0, 1], flat or nested");
+        }
+        int expected = (int) model.manifest().input().elementsPerSample();
+        float[] out = new float[expected];
+        int n = flatten(values, out, 0);
+        if (n != expected) {
+            throw new InvalidRequestException("'pixels' has " + n + " values, the model needs " + expected + " ("
+                    + model.manifest().input().shape().subList(1, 4) + ")");
+        }
+        return out;
+    }
+
+    private static int flatten(List<?> values, float[] out, int at) {
+        int n = at;
+        for (Object v : values) {
+            if (v instanceof List<?> nested) {
+                n = flatten(nested, out, n);
+            } else if (v instanceof Number number) {
+                double d = number.doubleValue();
+                if (!(d >= 0 && d <= 1)) {
+                    throw new InvalidRequestException("pixel #" + n + " is " + v + ": values must be in [0, 1]");
+                }
+                if (n < out.length) {
+                    out[n] = (float) d;
+                }
+                n++;
+            } else {
+                throw new InvalidRequestException("pixel #" + n + " is not a number: " + v);
+            }
+        }
+        return n;
+    }
+}

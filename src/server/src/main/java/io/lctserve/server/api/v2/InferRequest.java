@@ -1,0 +1,25 @@
+package io.lctserve.server.api.v2;
+
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * An Open Inference Protocol (KServe V2) inference request.
+ *
+ * @param id optional request id, echoed back
+ * @param parameters the per-request knob: mode, threshold, preset, max_stage, deadline_ms
+ * @param inputs exactly one tensor, the model input
+ * @param outputs optional subset of outputs to return
+ */
+public record InferRequest(
+        String id, Map<String, Object> parameters, List<Input> inputs, List<RequestedOutput> outputs) {
+
+    /**
+     * @param data flat or nested JSON array of numbers
+     */
+    public record Input(
+            String name, List<Long> shape, String datatype, Map<String, Object> parameters, JsonNode data) {}
+
+    public record RequestedOutput(String name, Map<String, Object> parameters) {}
+}

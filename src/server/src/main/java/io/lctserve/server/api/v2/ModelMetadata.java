@@ -1,0 +1,64 @@
+package io.lctserve.server.api.v2;
+
+import io.lctserve.core.manifest.Evaluation;
+import io.lctserve.core.manifest.Preset;
+import io.lctserve.server.model.LoadedModel;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * V2 model metadata, plus what a caller needs to pick a trade-off: labels, the cost of each exit,
+ * the presets and the measured accuracy.
+ */
+record ModelMetadata(
+        String name,
+        List<String> versions,
+        String platform,
+        List<TensorMetadata> inputs,
+        List<TensorMetadata> outputs,
+        Map<String, Object> parameters) {
+
+    record TensorMetadata(String name, String datatype, List<Long> shape) {}
+
+    static ModelMetadata of(LoadedModel model, List<String> versions) {
+        var m = model.manifest();
+        long classes = m.labels().size();
+        List<TensorMetadata> outputs = List.of(
+                new TensorMetadata(OpenInferenceController.PROBABILITIES, "FP32", List.of(-1L, classes)),
+                new TensorMetadata(OpenInferenceController.CLASS, "INT64", List.of(-1L)),
+                new TensorMetadata(OpenInferenceController.CONFIDENCE, "FP32", List.of(-1L)),
+                new TensorMetadata(OpenInferenceController.EXIT_STAGE, "INT32", List.of(-1L)));
+        List<Map<String, Object>> stages = new ArrayList<>();
+        for (int k = 0; k < model.exitCount(); k++) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("stage", k);
+            s.put("macsThroughExit", model.macsThroughExit(k));
+            s.put("macsFraction", model.macsThroughExit(k) / (double) model.fullModelMacs());
+            if (m.evaluation() != null) {
+                s.put("testAccuracy", m.evaluation().headAccuracy().get(k));
+            }
+            stages.add(s);
+        }
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("version", model.version());
+        parameters.put("labels", m.labels());
+        parameters.put("stages", stages);
+        parameters.put("modes", List.of("early_exit", "ensemble", "full", "stage"));
+        Map<String, Preset> presets = new LinkedHashMap<>(m.presets());
+        parameters.put("presets", presets);
+        Evaluation e = m.evaluation();
+        if (e != null) {
+            parameters.put("evaluation", e);
+        }
+        return new ModelMetadata(
+                model.name(),
+                versions,
+                "lctserve_staged_onnx",
+                List.of(new TensorMetadata(
+                        m.input().name(), m.input().datatype(), m.input().shape())),
+                outputs,
+                parameters);
+    }
+}

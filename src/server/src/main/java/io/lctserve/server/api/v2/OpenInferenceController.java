@@ -1,0 +1,181 @@
+package io.lctserve.server.api.v2;
+
+import ai.onnxruntime.OrtException;
+import io.lctserve.server.api.ModelLookup;
+import io.lctserve.server.config.LctServeProperties;
+import io.lctserve.server.inference.InferenceResult;
+import io.lctserve.server.inference.InferenceService;
+import io.lctserve.server.inference.InvalidRequestException;
+import io.lctserve.server.inference.SampleResult;
+import io.lctserve.server.model.LoadedModel;
+import io.lctserve.server.model.ModelRegistry;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.info.BuildProperties;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** The Open Inference Protocol (KServe V2) REST endpoints. */
+@RestController
+@RequestMapping(path = "/v2", produces = MediaType.APPLICATION_JSON_VALUE)
+@Tag(name = "Open Inference Protocol (V2)")
+class OpenInferenceController {
+
+    static final String PROBABILITIES = "probabilities";
+    static final String CLASS = "class";
+    static final String CONFIDENCE = "confidence";
+    static final String EXIT_STAGE = "exit_stage";
+    private static final Set<String> OUTPUTS = Set.of(PROBABILITIES, CLASS, CONFIDENCE, EXIT_STAGE);
+
+    private final ModelRegistry registry;
+    private final ModelLookup lookup;
+    private final InferenceService inference;
+    private final String serverVersion;
+    private final int maxBatch;
+
+    OpenInferenceController(
+            ModelRegistry registry,
+            ModelLookup lookup,
+            InferenceService inference,
+            LctServeProperties properties,
+            ObjectProvider<BuildProperties> build) {
+        this.registry = registry;
+        this.maxBatch = properties.maxBatch();
+        this.lookup = lookup;
+        this.inference = inference;
+        BuildProperties props = build.getIfAvailable();
+        this.serverVersion = props == null ? "dev" : props.getVersion();
+    }
+
+    @GetMapping("/health/live")
+    Map<String, Object> live() {
+        return Map.of("live", true);
+    }
+
+    @GetMapping("/health/ready")
+    ResponseEntity<Map<String, Object>> ready() {
+        boolean ready = !registry.all().isEmpty();
+        return ResponseEntity.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+                .body(Map.of("ready", ready));
+    }
+
+    @GetMapping
+    Map<String, Object> server() {
+        return Map.of(
+                "name", "lctserve", "version", serverVersion, "extensions", List.of("lctserve_progressive_inference"));
+    }
+
+    @GetMapping({"/models/{name}", "/models/{name}/versions/{version}"})
+    @Operation(summary = "Model metadata: input, outputs, labels, stages, presets and measured accuracy")
+    ModelMetadata metadata(@PathVariable String name, @PathVariable(required = false) String version) {
+        return ModelMetadata.of(lookup.find(name, version), registry.versions(name));
+    }
+
+    @GetMapping({"/models/{name}/ready", "/models/{name}/versions/{version}/ready"})
+    Map<String, Object> modelReady(@PathVariable String name, @PathVariable(required = false) String version) {
+        LoadedModel model = lookup.find(name, version);
+        return Map.of("name", model.name(), "version", model.version(), "ready", true);
+    }
+
+    @PostMapping(
+            path = {"/models/{name}/infer", "/models/{name}/versions/{version}/infer"},
+            consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Classify a batch; parameters choose mode, threshold or preset, max_stage and deadline_ms")
+    InferResponse infer(
+            @PathVariable String name,
+            @PathVariable(required = false) String version,
+            @RequestBody InferRequest request)
+            throws OrtException, InterruptedException {
+        long received = System.nanoTime();
+        LoadedModel model = lookup.find(name, version);
+        List<String> wanted = requestedOutputs(request);
+        InferenceResult result = inference.infer(
+                model,
+                () -> {
+                    TensorDecoder.Decoded d = TensorDecoder.decode(
+                            request.inputs(), model.manifest().input(), maxBatch);
+                    return new InferenceService.ModelInput(d.pixels(), d.shape());
+                },
+                request.parameters(),
+                received,
+                false);
+        return response(model, request.id(), result, wanted);
+    }
+
+    private static List<String> requestedOutputs(InferRequest request) {
+        if (request.outputs() == null || request.outputs().isEmpty()) {
+            return List.of(PROBABILITIES, CLASS, CONFIDENCE, EXIT_STAGE);
+        }
+        return request.outputs().stream()
+                .map(o -> {
+                    if (o == null || !OUTPUTS.contains(o.name())) {
+                        throw new InvalidRequestException("unknown output '" + (o == null ? null : o.name())
+                                + "'; outputs are " + List.of(PROBABILITIES, CLASS, CONFIDENCE, EXIT_STAGE));
+                    }
+                    return o.name();
+                })
+                .toList();
+    }
+
+    private static InferResponse response(LoadedModel model, String id, InferenceResult result, List<String> wanted) {
+        List<SampleResult> samples = result.samples();
+        int n = samples.size();
+        int classes = model.classes();
+        List<InferResponse.Output> outputs = new java.util.ArrayList<>();
+        for (String name : wanted) {
+            switch (name) {
+                case PROBABILITIES -> {
+                    float[] p = new float[n * classes];
+                    for (int i = 0; i < n; i++) {
+                        System.arraycopy(samples.get(i).probabilities(), 0, p, i * classes, classes);
+                    }
+                    outputs.add(new InferResponse.Output(PROBABILITIES, "FP32", new long[] {n, classes}, p));
+                }
+                case CLASS ->
+                    outputs.add(new InferResponse.Output(
+                            CLASS,
+                            "INT64",
+                            new long[] {n},
+                            samples.stream()
+                                    .mapToLong(SampleResult::predictedClass)
+                                    .toArray()));
+                case CONFIDENCE -> {
+                    float[] c = new float[n];
+                    for (int i = 0; i < n; i++) {
+                        c[i] = samples.get(i).confidence();
+                    }
+                    outputs.add(new InferResponse.Output(CONFIDENCE, "FP32", new long[] {n}, c));
+                }
+                case EXIT_STAGE ->
+                    outputs.add(new InferResponse.Output(
+                            EXIT_STAGE,
+                            "INT32",
+                            new long[] {n},
+                            samples.stream().mapToInt(SampleResult::exitStage).toArray()));
+                default -> throw new IllegalStateException(name);
+            }
+        }
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put(
+                "labels",
+                samples.stream()
+                        .map(s -> model.manifest().labels().get(s.predictedClass()))
+                        .toList());
+        parameters.put("rule", result.rule());
+        parameters.put("deadline_cut", result.deadlineCut());
+        parameters.put("macs_fraction", result.macsFull() == 0 ? 1.0 : result.macsUsed() / (double) result.macsFull());
+        return new InferResponse(model.name(), model.version(), id, parameters, outputs);
+    }
+}

@@ -1,0 +1,116 @@
+package io.lctserve.server.api.v2;
+
+import io.lctserve.core.manifest.TensorSpec;
+import io.lctserve.server.inference.InvalidRequestException;
+import java.util.List;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Reads the model input tensor of a V2 request into pixels in [0, 1]: FP32 values as they are,
+ * UINT8 values divided by 255; {@code data} flat or nested to any depth, row-major.
+ */
+final class TensorDecoder {
+
+    private TensorDecoder() {}
+
+    /** The decoded input: {@code pixels} in row-major order for {@code shape}. */
+    record Decoded(float[] pixels, long[] shape) {}
+
+    static Decoded decode(List<InferRequest.Input> inputs, TensorSpec spec, int maxBatch) {
+        if (inputs == null || inputs.size() != 1) {
+            throw new InvalidRequestException("expected exactly one input tensor '" + spec.name() + "', got "
+                    + (inputs == null ? 0 : inputs.size()));
+        }
+        InferRequest.Input in = inputs.get(0);
+        if (in == null) {
+            throw new InvalidRequestException("inputs[0] is null");
+        }
+        if (in.name() != null && !in.name().equals(spec.name())) {
+            throw new InvalidRequestException(
+                    "unknown input '" + in.name() + "'; the model's input is '" + spec.name() + "'");
+        }
+        boolean uint8;
+        if ("FP32".equals(in.datatype())) {
+            uint8 = false;
+        } else if ("UINT8".equals(in.datatype())) {
+            uint8 = true;
+        } else {
+            throw new InvalidRequestException(
+                    "datatype " + (in.datatype() == null ? "missing" : "'" + in.datatype() + "' not supported")
+                            + ": use FP32 (pixels in [0, 1]) or UINT8 (0-255)");
+        }
+        long[] shape = shape(in.shape(), spec);
+        if (shape[0] > maxBatch) {
+            throw new InvalidRequestException(
+                    "batch of " + shape[0] + " exceeds the server's limit of " + maxBatch + " (lctserve.max-batch)");
+        }
+        long expected = shape[0] * spec.elementsPerSample();
+        JsonNode data = in.data();
+        if (data == null || !data.isArray()) {
+            throw new InvalidRequestException("inputs[0].data must be a JSON array of numbers");
+        }
+        float[] pixels = new float[(int) expected];
+        int count = flatten(data, pixels, 0, uint8, expected);
+        if (count != expected) {
+            throw new InvalidRequestException("inputs[0].data has " + count + " values but shape "
+                    + java.util.Arrays.toString(shape) + " needs " + expected);
+        }
+        return new Decoded(pixels, shape);
+    }
+
+    private static long[] shape(List<Long> given, TensorSpec spec) {
+        List<Long> expected = spec.shape();
+        if (given == null || given.size() != expected.size() || given.contains(null)) {
+            throw new InvalidRequestException(
+                    "inputs[0].shape " + given + " does not match the model input " + expected + " (batch first)");
+        }
+        long[] shape = new long[given.size()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = given.get(i);
+            boolean ok = i == 0 ? shape[i] >= 1 : shape[i] == expected.get(i);
+            if (!ok) {
+                throw new InvalidRequestException("inputs[0].shape " + given + " does not match the model input "
+                        + expected
+                        + (i == 0 ? ": batch must be at least 1" : ": dimension " + i + " must be " + expected.get(i)));
+            }
+        }
+        return shape;
+    }
+
+    /** Writes numbers depth-first into {@code out}; returns how many there were (counting past the end). */
+    private static int flatten(JsonNode node, float[] out, int at, boolean uint8, long expected) {
+        int n = at;
+        for (JsonNode v : node) {
+            if (v.isArray()) {
+                n = flatten(v, out, n, uint8, expected);
+                continue;
+            }
+            if (!v.isNumber()) {
+                throw new InvalidRequestException("inputs[0].data value #" + n + " is not a number: " + v);
+            }
+            if (n < expected) {
+                out[n] = value(v, n, uint8);
+            }
+            n++;
+        }
+        return n;
+    }
+
+    private static float value(JsonNode v, int index, boolean uint8) {
+        double d = v.doubleValue();
+        if (uint8) {
+            if (!v.canConvertToExactIntegral() || d < 0 || d > 255) {
+                throw new InvalidRequestException("UINT8 value #" + index + " must be an integer in 0..255, was " + v);
+            }
+            return (float) (d / 255.0);
+        }
+        if (!Double.isFinite(d)) {
+            throw new InvalidRequestException("FP32 value #" + index + " is not finite: " + v);
+        }
+        if (d < 0 || d > 1) {
+            throw new InvalidRequestException(
+                    "FP32 value #" + index + " is " + v + ": pixels must be scaled to [0, 1] (send UINT8 for 0-255)");
+        }
+        return (float) d;
+    }
+}

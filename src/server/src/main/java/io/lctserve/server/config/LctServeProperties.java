@@ -1,0 +1,36 @@
+package io.lctserve.server.config;
+
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Server settings under {@code lctserve.*}.
+ *
+ * @param modelRepository folder holding {@code <name>/<version>/} model folders
+ * @param defaultPreset preset used by early exit when a request names neither threshold nor preset
+ *     (falls back to {@code defaultThreshold} for a model without that preset)
+ * @param defaultThreshold confidence every head must reach when no preset applies
+ * @param intraOpThreads ONNX Runtime threads per graph run (1 suits many concurrent requests)
+ * @param maxConcurrentInferences requests computing at once; the rest wait (the queue timer)
+ * @param queueTimeout how long a request may wait for a compute slot before a 503
+ * @param maxBatch largest batch one request may carry
+ * @param maxRequestBytes largest request body; larger ones get 413
+ */
+@Validated
+@ConfigurationProperties("lctserve")
+public record LctServeProperties(
+        @NotNull @DefaultValue("models") Path modelRepository,
+        @NotNull @DefaultValue("balanced") String defaultPreset,
+        @DecimalMin("0.0") @DecimalMax("1.0") @DefaultValue("0.9") double defaultThreshold,
+        @Min(1) @DefaultValue("1") int intraOpThreads,
+        @Min(1) @DefaultValue("2") int maxConcurrentInferences,
+        @NotNull @DefaultValue("30s") Duration queueTimeout,
+        @Min(1) @DefaultValue("256") int maxBatch,
+        @Min(1024) @DefaultValue("8388608") long maxRequestBytes) {}

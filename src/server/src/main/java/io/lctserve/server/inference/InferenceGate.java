@@ -1,0 +1,47 @@
+package io.lctserve.server.inference;
+
+import io.lctserve.server.config.LctServeProperties;
+import io.lctserve.server.metrics.InferenceMetrics;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.springframework.stereotype.Component;
+
+/**
+ * Bounds how many requests compute at once (more would only fight over the cores); the rest wait
+ * in arrival order, and that wait is the {@code lctserve.queue} timer.
+ */
+@Component
+public class InferenceGate {
+
+    private final Semaphore slots;
+    private final long timeoutNanos;
+    private final InferenceMetrics metrics;
+
+    public InferenceGate(LctServeProperties properties, InferenceMetrics metrics) {
+        this.slots = new Semaphore(properties.maxConcurrentInferences(), true);
+        this.timeoutNanos = properties.queueTimeout().toNanos();
+        this.metrics = metrics;
+    }
+
+    /** Runs {@code work} once a slot is free; throws {@link ServerBusyException} if none frees in time. */
+    public <T, E extends Exception> T run(String model, Work<T, E> work) throws E, InterruptedException {
+        long started = System.nanoTime();
+        if (!slots.tryAcquire(timeoutNanos, TimeUnit.NANOSECONDS)) {
+            metrics.recordQueue(model, System.nanoTime() - started);
+            throw new ServerBusyException("no compute slot became free within "
+                    + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms; retry later");
+        }
+        metrics.recordQueue(model, System.nanoTime() - started);
+        try {
+            return work.run();
+        } finally {
+            slots.release();
+        }
+    }
+
+    /** A piece of work that may throw. */
+    @FunctionalInterface
+    public interface Work<T, E extends Exception> {
+        T run() throws E;
+    }
+}

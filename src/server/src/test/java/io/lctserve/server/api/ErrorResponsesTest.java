@@ -1,0 +1,229 @@
+package io.lctserve.server.api;
+
+import static org.hamcrest.Matchers.containsString;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.multipart;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+import io.lctserve.server.config.LctServeProperties;
+import io.lctserve.server.inference.InferenceGate;
+import io.lctserve.server.inference.InferenceOptionsResolver;
+import io.lctserve.server.inference.InferenceService;
+import io.lctserve.server.inference.StagedPredictor;
+import io.lctserve.server.it.ShippedModel;
+import io.lctserve.server.metrics.InferenceMetrics;
+import io.lctserve.server.model.ModelRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.MediaType;
+import org.springframework.mock.web.MockMultipartFile;
+import org.springframework.test.context.TestPropertySource;
+import org.springframework.test.web.servlet.MockMvc;
+
+/**
+ * Every client mistake gets a 4xx and {"error": ...} naming the problem: the controllers with the
+ * real inference path and the shipped model, over MockMvc.
+ */
+@WebMvcTest
+@Import({
+    ModelRegistry.class,
+    ModelLookup.class,
+    InferenceService.class,
+    InferenceOptionsResolver.class,
+    InferenceGate.class,
+    StagedPredictor.class,
+    InferenceMetrics.class,
+    ErrorResponsesTest.Meters.class
+})
+@EnableConfigurationProperties(LctServeProperties.class)
+@TestPropertySource(properties = {"lctserve.max-request-bytes=200000", "lctserve.max-batch=16"})
+class ErrorResponsesTest {
+
+    static class Meters {
+        @Bean
+        SimpleMeterRegistry meterRegistry() {
+            return new SimpleMeterRegistry();
+        }
+    }
+
+    private static final String INFER = "/v2/models/fashion-mnist/infer";
+
+    @Autowired
+    MockMvc mvc;
+
+    static String input(String shape, String datatype, String data) {
+        return "{\"inputs\":[{\"name\":\"input\",\"shape\":" + shape + ",\"datatype\":\"" + datatype + "\",\"data\":"
+                + data + "}]";
+    }
+
+    static String zeros(int n) {
+        return "[" + "0,".repeat(n - 1) + "0]";
+    }
+
+    static String valid(String parameters) {
+        return input("[1,1,28,28]", "FP32", zeros(784)) + ",\"parameters\":" + parameters + "}";
+    }
+
+    static Stream<Arguments> badRequests() {
+        return Stream.of(
+                Arguments.of(
+                        "wrong shape", input("[1,28,28]", "FP32", zeros(784)) + "}", "does not match the model input"),
+                Arguments.of(
+                        "wrong channel count", input("[1,3,28,28]", "FP32", zeros(784)) + "}", "dimension 1 must be 1"),
+                Arguments.of(
+                        "wrong datatype",
+                        input("[1,1,28,28]", "INT64", zeros(784)) + "}",
+                        "datatype 'INT64' not supported"),
+                Arguments.of(
+                        "too few values", input("[1,1,28,28]", "FP32", zeros(700)) + "}", "has 700 values but shape"),
+                Arguments.of(
+                        "too many values", input("[1,1,28,28]", "FP32", zeros(785)) + "}", "has 785 values but shape"),
+                Arguments.of("not a number", input("[1,1,28,28]", "FP32", "[\"a\"]") + "}", "is not a number"),
+                Arguments.of(
+                        "infinite value",
+                        input("[1,1,28,28]", "FP32", "[1e999," + zeros(783).substring(1)) + "}",
+                        "is not finite"),
+                Arguments.of(
+                        "NaN literal",
+                        input("[1,1,28,28]", "FP32", "[NaN," + zeros(783).substring(1)) + "}",
+                        "malformed JSON"),
+                Arguments.of(
+                        "UINT8 out of range",
+                        input("[1,1,28,28]", "UINT8", "[256," + zeros(783).substring(1)) + "}",
+                        "integer in 0..255"),
+                Arguments.of(
+                        "FP32 not scaled",
+                        input("[1,1,28,28]", "FP32", "[3," + zeros(783).substring(1)) + "}",
+                        "must be scaled to [0, 1]"),
+                Arguments.of(
+                        "batch over the limit",
+                        input("[17,1,28,28]", "FP32", zeros(784)) + "}",
+                        "exceeds the server's limit of 16"),
+                Arguments.of("no inputs", "{\"inputs\":[]}", "expected exactly one input tensor 'input', got 0"),
+                Arguments.of(
+                        "unknown input name",
+                        "{\"inputs\":[{\"name\":\"pixels\",\"shape\":[1,1,28,28],\"datatype\":\"FP32\",\"data\":[0]}]}",
+                        "unknown input 'pixels'"),
+                Arguments.of("threshold above 1", valid("{\"threshold\":1.5}"), "threshold must be in [0, 1], was 1.5"),
+                Arguments.of("threshold negative", valid("{\"threshold\":-0.1}"), "threshold must be in [0, 1]"),
+                Arguments.of(
+                        "threshold not a number",
+                        valid("{\"threshold\":\"high\"}"),
+                        "threshold must be a number, was 'high'"),
+                Arguments.of(
+                        "unknown mode",
+                        valid("{\"mode\":\"fastest\"}"),
+                        "unknown mode 'fastest'; use early_exit, ensemble, full, stage"),
+                Arguments.of(
+                        "unknown preset",
+                        valid("{\"preset\":\"turbo\"}"),
+                        "unknown preset 'turbo' for model fashion-mnist"),
+                Arguments.of("threshold and preset", valid("{\"threshold\":0.5,\"preset\":\"fast\"}"), "not both"),
+                Arguments.of("max_stage out of range", valid("{\"max_stage\":9}"), "max_stage 9 is out of range"),
+                Arguments.of("max_stage not whole", valid("{\"max_stage\":1.5}"), "max_stage must be a whole number"),
+                Arguments.of(
+                        "stage mode without max_stage", valid("{\"mode\":\"stage\"}"), "mode stage needs max_stage"),
+                Arguments.of(
+                        "deadline not positive",
+                        valid("{\"deadline_ms\":0}"),
+                        "deadline_ms must be a number of milliseconds"),
+                Arguments.of("unknown parameter", valid("{\"treshold\":0.5}"), "unknown parameter 'treshold'"),
+                Arguments.of(
+                        "unknown output",
+                        valid("{}").replaceFirst("\\}$", ",\"outputs\":[{\"name\":\"logits\"}]}"),
+                        "unknown output 'logits'"),
+                Arguments.of("malformed JSON", "{\"inputs\": [", "malformed JSON request body"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badRequests")
+    void badRequestsAre400WithAMessage(String what, String body, String message) throws Exception {
+        mvc.perform(post(INFER).contentType(MediaType.APPLICATION_JSON).content(body))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error", containsString(message)));
+    }
+
+    @Test
+    void unknownModelOrVersionIs404() throws Exception {
+        mvc.perform(post("/v2/models/mnist/infer")
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .content(valid("{}")))
+                .andExpect(status().isNotFound())
+                .andExpect(jsonPath("$.error").value("unknown model mnist"));
+        mvc.perform(get("/v2/models/fashion-mnist/versions/7"))
+                .andExpect(status().isNotFound())
+                .andExpect(jsonPath("$.error", containsString("unknown model fashion-mnist version 7; versions: [1]")));
+        mvc.perform(get("/v2/models/fashion-mnist/versions/1/ready")).andExpect(status().isOk());
+    }
+
+    @Test
+    void bodyOverTheLimitIs413() throws Exception {
+        mvc.perform(post(INFER)
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .content(input("[1,1,28,28]", "FP32", zeros(120_000)) + "}"))
+                .andExpect(status().isPayloadTooLarge())
+                .andExpect(jsonPath("$.error", containsString("exceeds the limit of 200000 bytes")));
+    }
+
+    @Test
+    void wrongContentTypeIs415() throws Exception {
+        mvc.perform(post(INFER).contentType(MediaType.TEXT_PLAIN).content("hello"))
+                .andExpect(status().isUnsupportedMediaType())
+                .andExpect(jsonPath("$.error", containsString("content type text/plain")));
+    }
+
+    @Test
+    void wrongMethodIs405() throws Exception {
+        mvc.perform(get(INFER))
+                .andExpect(status().isMethodNotAllowed())
+                .andExpect(jsonPath("$.error").exists());
+    }
+
+    @Test
+    void classifyRejectsAFileThatIsNoImage() throws Exception {
+        mvc.perform(multipart("/v1/models/fashion-mnist/classify")
+                        .file(new MockMultipartFile("image", "x.png", "image/png", "not an image".getBytes())))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("the upload is not a PNG or JPEG image"));
+    }
+
+    @Test
+    void classifyWithoutTheImagePartIs400() throws Exception {
+        mvc.perform(multipart("/v1/models/fashion-mnist/classify")
+                        .file(new MockMultipartFile("picture", "x.png", "image/png", new byte[] {1})))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error", containsString("image")));
+    }
+
+    @Test
+    void classifyRejectsPixelsOfTheWrongCount() throws Exception {
+        mvc.perform(post("/v1/models/fashion-mnist/classify")
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"pixels\":" + zeros(10) + "}"))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("'pixels' has 10 values, the model needs 784 ([1, 28, 28])"));
+    }
+
+    @Test
+    void aValidRequestIsAnswered() throws Exception {
+        mvc.perform(post(INFER)
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .content(ShippedModel.inferBody(0, 2, "{\"preset\":\"fast\"}")))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.model_name").value("fashion-mnist"))
+                .andExpect(jsonPath("$.outputs[0].name").value("probabilities"))
+                .andExpect(jsonPath("$.outputs[0].shape[1]").value(10))
+                .andExpect(jsonPath("$.parameters.rule").value("preset:fast"));
+    }
+}

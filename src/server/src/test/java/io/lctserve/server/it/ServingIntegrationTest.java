@@ -1,0 +1,250 @@
+package io.lctserve.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lctserve.core.manifest.Manifest;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.net.http.HttpRequest;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The server as clients see it: the shipped model, real Fashion-MNIST test images, over HTTP on a
+ * random port.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class ServingIntegrationTest {
+
+    private static final int BATCH = 250;
+    private static final String INFER = "/v2/models/" + ShippedModel.NAME + "/infer";
+
+    @LocalServerPort
+    int port;
+
+    Http http;
+
+    @BeforeEach
+    void client() {
+        http = new Http(port);
+    }
+
+    /** Sends the whole test set in batches; returns [predicted class, exit stage] per image. */
+    private int[][] classifyTestSet(String parameters) {
+        int total = ShippedModel.testImages().size();
+        int[][] out = new int[total][];
+        for (int from = 0; from < total; from += BATCH) {
+            Http.Reply r = http.postJson(INFER, ShippedModel.inferBody(from, BATCH, parameters));
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            JsonNode outputs = r.json().get("outputs");
+            for (int i = 0; i < BATCH; i++) {
+                out[from + i] = new int[] {
+                    output(outputs, "class").get(i).asInt(),
+                    output(outputs, "exit_stage").get(i).asInt()
+                };
+            }
+        }
+        return out;
+    }
+
+    private static JsonNode output(JsonNode outputs, String name) {
+        for (JsonNode o : outputs) {
+            if (o.get("name").asString().equals(name)) {
+                return o.get("data");
+            }
+        }
+        throw new AssertionError("no output " + name + " in " + outputs);
+    }
+
+    private static double accuracy(int[][] predictions) {
+        int[] labels = ShippedModel.testImages().labels();
+        int right = 0;
+        for (int i = 0; i < predictions.length; i++) {
+            right += predictions[i][0] == labels[i] ? 1 : 0;
+        }
+        return right / (double) predictions.length;
+    }
+
+    private static double meanExit(int[][] predictions) {
+        double sum = 0;
+        for (int[] p : predictions) {
+            sum += p[1];
+        }
+        return sum / predictions.length;
+    }
+
+    @Test
+    void fullModeAccuracyThroughHttpIsTheManifestsMainHeadAccuracy() {
+        Manifest m = ShippedModel.manifest();
+        int[][] full = classifyTestSet("{\"mode\":\"full\"}");
+
+        assertThat(accuracy(full)).isEqualTo(m.evaluation().headAccuracy().get(m.exitCount() - 1));
+        assertThat(meanExit(full)).isEqualTo(m.exitCount() - 1);
+    }
+
+    @Test
+    void presetAccuracyThroughHttpIsTheManifestsAndExitsEarly() {
+        Manifest m = ShippedModel.manifest();
+        int[][] balanced = classifyTestSet("{\"preset\":\"balanced\"}");
+
+        assertThat(accuracy(balanced)).isEqualTo(m.presets().get("balanced").testAccuracy());
+        assertThat(meanExit(balanced)).isLessThan(m.exitCount() - 1);
+    }
+
+    @Test
+    void ensembleAndStageModesMatchTheManifest() {
+        Manifest m = ShippedModel.manifest();
+
+        assertThat(accuracy(classifyTestSet("{\"mode\":\"ensemble\"}")))
+                .isEqualTo(m.evaluation().ensembleAccuracy());
+        int[][] stage0 = classifyTestSet("{\"mode\":\"stage\",\"max_stage\":0}");
+        assertThat(accuracy(stage0)).isEqualTo(m.evaluation().headAccuracy().get(0));
+        assertThat(meanExit(stage0)).isZero();
+    }
+
+    @Test
+    void lowerThresholdsExitShallower() {
+        double[] meanExit = new double[3];
+        double[] thresholds = {0.5, 0.9, 0.999};
+        for (int i = 0; i < thresholds.length; i++) {
+            Http.Reply r =
+                    http.postJson(INFER, ShippedModel.inferBody(0, BATCH, "{\"threshold\":" + thresholds[i] + "}"));
+            double sum = 0;
+            for (JsonNode e : output(r.json().get("outputs"), "exit_stage")) {
+                sum += e.asInt();
+            }
+            meanExit[i] = sum / BATCH;
+        }
+
+        assertThat(meanExit[0]).isLessThan(meanExit[1]);
+        assertThat(meanExit[1]).isLessThan(meanExit[2]);
+    }
+
+    @Test
+    void aBatchAnswersEachImageAsIfItCameAlone() {
+        Http.Reply batch = http.postJson(INFER, ShippedModel.inferBody(100, 32, "{\"threshold\":0.9}"));
+        JsonNode outputs = batch.json().get("outputs");
+
+        assertThat(output(outputs, "class")).hasSize(32);
+        assertThat(batch.json().get("parameters").get("labels")).hasSize(32);
+        for (int i = 0; i < 32; i += 7) {
+            JsonNode alone = http.postJson(INFER, ShippedModel.inferBody(100 + i, 1, "{\"threshold\":0.9}"))
+                    .json()
+                    .get("outputs");
+            assertThat(output(alone, "class").get(0).asInt())
+                    .isEqualTo(output(outputs, "class").get(i).asInt());
+            assertThat(output(alone, "exit_stage").get(0).asInt())
+                    .isEqualTo(output(outputs, "exit_stage").get(i).asInt());
+            assertThat(output(alone, "confidence").get(0).asDouble())
+                    .isCloseTo(
+                            output(outputs, "confidence").get(i).asDouble(), org.assertj.core.data.Offset.offset(1e-5));
+        }
+    }
+
+    @Test
+    void aTightDeadlineAnswersFromTheFirstHeadAndSaysSo() {
+        http.postJson(INFER, ShippedModel.inferBody(0, 8, "{\"mode\":\"full\"}")); // measure every stage once
+
+        Http.Reply r = http.postJson(INFER, ShippedModel.inferBody(0, 8, "{\"mode\":\"full\",\"deadline_ms\":0.001}"));
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("parameters").get("deadline_cut").asBoolean()).isTrue();
+        assertThat(output(r.json().get("outputs"), "exit_stage"))
+                .allSatisfy(e -> assertThat(e.asInt()).isZero());
+    }
+
+    @Test
+    void classifyTakesAPngAndReportsEveryHeadAndTiming() throws Exception {
+        int index = 0;
+        BufferedImage png = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 28; y++) {
+            for (int x = 0; x < 28; x++) {
+                int v = ShippedModel.testImages().pixels()[index * 784 + y * 28 + x] & 0xFF;
+                png.getRaster().setSample(x, y, 0, v);
+            }
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ImageIO.write(png, "png", bytes);
+        String boundary = "lctserve-test-boundary";
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"shoe.png\"\r\n"
+                        + "Content-Type: image/png\r\n\r\n")
+                .getBytes());
+        body.write(bytes.toByteArray());
+        body.write(("\r\n--" + boundary + "--\r\n").getBytes());
+
+        Http.Reply r = http.post(
+                "/v1/models/" + ShippedModel.NAME + "/classify?threshold=0.999",
+                "multipart/form-data; boundary=" + boundary,
+                HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        JsonNode json = r.json();
+        String expected =
+                ShippedModel.manifest().labels().get(ShippedModel.testImages().labels()[index]);
+        assertThat(json.get("label").asString()).isEqualTo(expected);
+        int exit = json.get("exitStage").asInt();
+        assertThat(json.get("heads")).hasSize(exit + 1);
+        assertThat(json.get("heads").get(0).get("probabilities")).hasSize(10);
+        assertThat(json.get("stageMillis")).hasSize(exit + 1);
+        assertThat(json.get("rule").asString()).isEqualTo("threshold:0.999");
+    }
+
+    @Test
+    void classifyTakesJsonPixels() {
+        StringBuilder pixels = new StringBuilder("[");
+        for (int i = 0; i < 784; i++) {
+            pixels.append(i == 0 ? "" : ",").append((ShippedModel.testImages().pixels()[784 + i] & 0xFF) / 255.0);
+        }
+        pixels.append(']');
+
+        Http.Reply r = http.postJson(
+                "/v1/models/" + ShippedModel.NAME + "/classify",
+                "{\"pixels\":" + pixels + ",\"parameters\":{\"mode\":\"ensemble\"}}");
+
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().get("heads")).hasSize(ShippedModel.manifest().exitCount());
+        assertThat(r.json().get("rule").asString()).isEqualTo("ensemble");
+    }
+
+    @Test
+    void metricsAndHealthAreExposedAndNothingElse() {
+        http.postJson(INFER, ShippedModel.inferBody(0, 4, null));
+
+        String prometheus = http.get("/actuator/prometheus").body();
+        List<String> missing = new ArrayList<>();
+        for (String meter : List.of(
+                "lctserve_requests_seconds_count{",
+                "lctserve_exits_total{",
+                "lctserve_stage_compute_seconds_count{",
+                "lctserve_queue_seconds_count{",
+                "lctserve_batch_size_count{",
+                "lctserve_macs_saved_total{")) {
+            if (!prometheus.contains(meter)) {
+                missing.add(meter);
+            }
+        }
+        assertThat(missing).as("meters missing from /actuator/prometheus").isEmpty();
+        assertThat(prometheus).contains("model=\"fashion-mnist\"").contains("outcome=\"success\"");
+
+        assertThat(http.get("/actuator/health/liveness").status()).isEqualTo(200);
+        Http.Reply readiness = http.get("/actuator/health/readiness");
+        assertThat(readiness.status()).isEqualTo(200);
+        assertThat(readiness.body()).contains("fashion-mnist/1");
+        assertThat(http.get("/actuator/info")
+                        .json()
+                        .get("build")
+                        .get("artifact")
+                        .asString())
+                .isEqualTo("lctserve-server");
+        assertThat(http.get("/actuator/env").status()).isEqualTo(404);
+        assertThat(http.get("/actuator/beans").status()).isEqualTo(404);
+        assertThat(http.get("/v3/api-docs").body()).contains("/v2/models/{name}/infer");
+    }
+}
