@@ -22,6 +22,8 @@ import org.springframework.validation.annotation.Validated;
  * @param queueTimeout how long a request may wait for a compute slot before a 503
  * @param maxBatch largest batch one request may carry
  * @param maxRequestBytes largest request body; larger ones get 413
+ * @param drain how long, at shutdown, readiness reports DOWN while requests are still served, so
+ *     load balancers stop sending before the server stops accepting
  */
 @Validated
 @ConfigurationProperties("lctserve")
@@ -33,4 +35,5 @@ public record LctServeProperties(
         @Min(1) @DefaultValue("2") int maxConcurrentInferences,
         @NotNull @DefaultValue("30s") Duration queueTimeout,
         @Min(1) @DefaultValue("256") int maxBatch,
-        @Min(1024) @DefaultValue("8388608") long maxRequestBytes) {}
+        @Min(1024) @DefaultValue("8388608") long maxRequestBytes,
+        @NotNull @DefaultValue("0s") Duration drain) {}

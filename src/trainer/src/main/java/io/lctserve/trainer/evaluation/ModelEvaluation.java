@@ -1,13 +1,14 @@
 package io.lctserve.trainer.evaluation;
 
+import static io.lctserve.trainer.evaluation.Rounding.round;
+import static io.lctserve.trainer.evaluation.Rounding.rounded;
+
 import ai.onnxruntime.OrtException;
 import io.lctserve.core.data.ImageSet;
 import io.lctserve.core.manifest.Evaluation;
 import io.lctserve.core.manifest.Preset;
 import io.lctserve.core.model.StagedModel;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -91,17 +92,5 @@ public final class ModelEvaluation {
                 o.meanMacsFraction(),
                 o.meanExitStage(),
                 java.util.Arrays.toString(o.exitCounts()));
-    }
-
-    static double round(double v) {
-        return Math.round(v * 1e4) / 1e4;
-    }
-
-    static List<Double> rounded(double[] values) {
-        List<Double> list = new ArrayList<>();
-        for (double v : values) {
-            list.add(round(v));
-        }
-        return list;
     }
 }

@@ -1,5 +1,8 @@
 package io.lctserve.trainer.training;
 
+import static io.lctserve.trainer.evaluation.Rounding.round;
+import static io.lctserve.trainer.evaluation.Rounding.rounded;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,17 +49,5 @@ public final class TrainingHistory {
 
     public List<Map<String, Object>> epochs() {
         return List.copyOf(epochs);
-    }
-
-    static double round(double v) {
-        return Math.round(v * 1e4) / 1e4;
-    }
-
-    static List<Double> rounded(double[] values) {
-        List<Double> list = new ArrayList<>();
-        for (double v : values) {
-            list.add(round(v));
-        }
-        return list;
     }
 }

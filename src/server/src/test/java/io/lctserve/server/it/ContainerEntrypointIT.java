@@ -1,0 +1,134 @@
+package io.lctserve.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What docker/Dockerfile does, without a Docker engine: every path it copies from the repository
+ * exists, the packaged jar extracts into the layers it copies, and docker/entrypoint.sh (the
+ * image's entry point) starts that extraction into a server that serves the shipped model and
+ * shuts down cleanly on SIGTERM.
+ */
+class ContainerEntrypointIT {
+
+    private static final Path DOCKERFILE = Path.of("docker/Dockerfile");
+
+    @Test
+    void everyRepositoryPathTheImageCopiesExists() throws IOException {
+        List<String> missing = new ArrayList<>();
+        Matcher copy = Pattern.compile("(?m)^COPY (?!--from)(.+?) (\\S+)$").matcher(Files.readString(DOCKERFILE));
+        int copies = 0;
+        while (copy.find()) {
+            for (String source : copy.group(1).trim().split("\\s+")) {
+                copies++;
+                if (!Files.exists(Path.of(source))) {
+                    missing.add(source);
+                }
+            }
+        }
+        assertThat(copies).isGreaterThanOrEqualTo(5);
+        assertThat(missing).isEmpty();
+        assertThat(Files.isExecutable(Path.of("docker/entrypoint.sh"))).isTrue();
+    }
+
+    @Test
+    void theEntrypointStartsTheExtractedJarAndShutsDownCleanly(@TempDir Path tmp) throws Exception {
+        Path jar = Path.of(System.getProperty("lctserve.server.jar", "src/server/target/lctserve-server.jar"));
+        Path layers = tmp.resolve("layers");
+        run(List.of(
+                "java",
+                "-Djarmode=tools",
+                "-jar",
+                jar.toString(),
+                "extract",
+                "--layers",
+                "--destination",
+                layers.toString()));
+        Path app = Files.createDirectories(tmp.resolve("app"));
+        Matcher layerCopy =
+                Pattern.compile("(?m)^COPY --from=build /layers/(\\S+)/ \\./$").matcher(Files.readString(DOCKERFILE));
+        int layerCount = 0;
+        while (layerCopy.find()) {
+            layerCount++;
+            copyTree(layers.resolve(layerCopy.group(1)), app);
+        }
+        assertThat(layerCount).isEqualTo(4);
+
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        ProcessBuilder pb = new ProcessBuilder("docker/entrypoint.sh", "--server.port=" + port, "--lctserve.drain=0s")
+                .redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("server.log").toFile());
+        pb.environment().put("APP_DIR", app.toString());
+        pb.environment()
+                .put(
+                        "LCTSERVE_MODEL_REPOSITORY",
+                        Path.of("models").toAbsolutePath().toString());
+        Process server = pb.start();
+        try {
+            Http http = new Http(port);
+            waitUntilReady(http, server, tmp.resolve("server.log"));
+            assertThat(http.postJson("/v2/models/fashion-mnist/infer", ShippedModel.inferBody(0, 1, null))
+                            .status())
+                    .isEqualTo(200);
+            server.destroy(); // SIGTERM, as Kubernetes sends it
+            assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(Files.readString(tmp.resolve("server.log")))
+                    .contains("Graceful shutdown complete")
+                    .contains("Closed 1 models");
+        } finally {
+            server.destroyForcibly();
+        }
+    }
+
+    private static void waitUntilReady(Http http, Process server, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+            if (!server.isAlive()) {
+                throw new AssertionError("server exited: " + Files.readString(log));
+            }
+            try {
+                if (http.get("/actuator/health/readiness").status() == 200) {
+                    return;
+                }
+            } catch (RuntimeException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("server not ready in 90 s: " + Files.readString(log));
+    }
+
+    private static void run(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+}
