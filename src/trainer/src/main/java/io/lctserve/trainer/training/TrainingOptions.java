@@ -22,7 +22,7 @@ public record TrainingOptions(
         int limitTrainImages) {
 
     public static TrainingOptions defaults() {
-        return new TrainingOptions(TrainingMode.LCT, 8, 128, 0.05f, 0.9f, 5e-4f, 1e-3f, 0f, true, 42L, 0);
+        return new TrainingOptions(TrainingMode.LCT, 15, 128, 0.05f, 0.9f, 5e-4f, 1e-3f, 0f, true, 42L, 0);
     }
 
     public TrainingOptions {
