@@ -52,10 +52,11 @@ public class StagedPredictor {
 
         OnnxTensor x = tensor(pixels, pixels.length, shape);
         AutoCloseable owner = x; // what must stay open while x is in use
+        OrtSession.Result stageResult = null; // the running stage's output, until handed on
         try {
             for (int k = 0; k <= options.lastStage(); k++) {
                 long started = System.nanoTime();
-                OrtSession.Result stageResult = model.runStage(k, x);
+                stageResult = model.runStage(k, x);
                 OnnxTensor h =
                         (OnnxTensor) stageResult.get(model.stageOutput(k)).orElseThrow();
                 boolean continues = k < options.lastStage() && !deadlineStops(model, options, k + 1, aliveCount);
@@ -87,7 +88,6 @@ public class StagedPredictor {
                     }
                 }
                 if (survivors == 0) {
-                    stageResult.close();
                     break;
                 }
                 closeQuietly(owner); // stage k has consumed x
@@ -95,13 +95,16 @@ public class StagedPredictor {
                     owner = stageResult; // h feeds the next stage as it is
                     x = h;
                 } else {
+                    owner = null;
                     x = gather(h, alive, survivors, traces);
                     owner = x;
                     stageResult.close();
                 }
+                stageResult = null;
                 aliveCount = survivors;
             }
         } finally {
+            closeQuietly(stageResult);
             closeQuietly(owner);
         }
         return new InferenceResult(
