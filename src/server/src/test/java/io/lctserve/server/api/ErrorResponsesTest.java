@@ -22,6 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.availability.ApplicationAvailabilityBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.context.annotation.Bean;
@@ -44,6 +45,7 @@ import org.springframework.test.web.servlet.MockMvc;
     InferenceGate.class,
     StagedPredictor.class,
     InferenceMetrics.class,
+    ApplicationAvailabilityBean.class,
     ErrorResponsesTest.Meters.class
 })
 @EnableConfigurationProperties(LctServeProperties.class)

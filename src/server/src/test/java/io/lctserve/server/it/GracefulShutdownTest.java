@@ -44,6 +44,7 @@ class GracefulShutdownTest {
             Http.Reply readiness = http.get("/actuator/health/readiness");
             assertThat(readiness.status()).isEqualTo(503);
             assertThat(readiness.body()).contains("OUT_OF_SERVICE");
+            assertThat(http.get("/v2/health/ready").status()).isEqualTo(503);
             assertThat(http.get("/v2/health/live").status())
                     .as("still serving during the drain")
                     .isEqualTo(200);

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -40,6 +42,7 @@ class OpenInferenceController {
     private static final Set<String> OUTPUTS = Set.of(PROBABILITIES, CLASS, CONFIDENCE, EXIT_STAGE);
 
     private final ModelRegistry registry;
+    private final ApplicationAvailability availability;
     private final ModelLookup lookup;
     private final InferenceService inference;
     private final String serverVersion;
@@ -47,11 +50,13 @@ class OpenInferenceController {
 
     OpenInferenceController(
             ModelRegistry registry,
+            ApplicationAvailability availability,
             ModelLookup lookup,
             InferenceService inference,
             LctServeProperties properties,
             ObjectProvider<BuildProperties> build) {
         this.registry = registry;
+        this.availability = availability;
         this.maxBatch = properties.maxBatch();
         this.lookup = lookup;
         this.inference = inference;
@@ -66,7 +71,9 @@ class OpenInferenceController {
 
     @GetMapping("/health/ready")
     ResponseEntity<Map<String, Object>> ready() {
-        boolean ready = !registry.all().isEmpty();
+        // Same answer as /actuator/health/readiness: models loaded and not draining for shutdown.
+        boolean ready =
+                !registry.all().isEmpty() && availability.getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC;
         return ResponseEntity.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
                 .body(Map.of("ready", ready));
     }
