@@ -37,6 +37,20 @@ final class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         StagedModel staged = ModelFolder.load(model);
         ImageSet test = IdxDataset.test(data.data);
+        int classes = staged.manifest().labels().size();
+        int maxLabel = java.util.Arrays.stream(test.labels()).max().orElse(0);
+        if (maxLabel >= classes) {
+            throw new IllegalArgumentException("the test data has label " + maxLabel + " but model "
+                    + staged.manifest().name() + " knows " + classes + " classes");
+        }
+        long[] shape = staged.manifest().input().shape().stream()
+                .mapToLong(Long::longValue)
+                .toArray();
+        if (shape[1] != 1 || shape[2] != test.rows() || shape[3] != test.cols()) {
+            throw new IllegalArgumentException(
+                    "the test images are 1x" + test.rows() + "x" + test.cols() + " but the model takes "
+                            + staged.manifest().input().shape().subList(1, 4));
+        }
         ExitAnalysis analysis = ModelEvaluation.analyze(staged, test);
         spec.commandLine()
                 .getOut()
