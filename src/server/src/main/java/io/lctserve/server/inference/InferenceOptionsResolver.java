@@ -4,6 +4,7 @@ import io.lctserve.core.manifest.Preset;
 import io.lctserve.server.config.LctServeProperties;
 import io.lctserve.server.model.LoadedModel;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -21,6 +22,10 @@ public class InferenceOptionsResolver {
     static final String PRESET = "preset";
     static final String MAX_STAGE = "max_stage";
     static final String DEADLINE_MS = "deadline_ms";
+    static final String RULE = "rule";
+    static final String ENTROPY = "entropy";
+    static final String PATIENCE = "patience";
+    static final String MAX_SOFTMAX = "max_softmax";
 
     /** Ours, plus parameters the Open Inference Protocol defines for every request. */
     private static final Set<String> KNOWN = Set.of(
@@ -29,6 +34,9 @@ public class InferenceOptionsResolver {
             PRESET,
             MAX_STAGE,
             DEADLINE_MS,
+            RULE,
+            ENTROPY,
+            PATIENCE,
             "content_type",
             "headers",
             "binary_data_output",
@@ -51,7 +59,8 @@ public class InferenceOptionsResolver {
         for (String key : p.keySet()) {
             if (!KNOWN.contains(key)) {
                 throw new InvalidRequestException("unknown parameter '" + key + "'; lctserve reads " + MODE + ", "
-                        + THRESHOLD + ", " + PRESET + ", " + MAX_STAGE + " and " + DEADLINE_MS);
+                        + RULE + ", " + THRESHOLD + ", " + PRESET + ", " + ENTROPY + ", " + PATIENCE + ", " + MAX_STAGE
+                        + " and " + DEADLINE_MS);
             }
         }
         Mode mode = mode(p.get(MODE));
@@ -76,14 +85,62 @@ public class InferenceOptionsResolver {
             }
             deadline = receivedNanos + (long) (deadlineMs * 1e6);
         }
+        int lastStage = maxStage != null ? maxStage : last;
+        if (mode != Mode.EARLY_EXIT) {
+            for (String key : List.of(RULE, THRESHOLD, PRESET, ENTROPY, PATIENCE)) {
+                if (p.get(key) != null) {
+                    throw new InvalidRequestException(key + " applies to mode early_exit only, not " + mode.wireName());
+                }
+            }
+            return new InferenceOptions(mode, null, mode.wireName(), lastStage, deadline, collectHeads);
+        }
+        String rule = p.get(RULE) == null ? MAX_SOFTMAX : String.valueOf(p.get(RULE));
+        Map<String, String> ownParameter =
+                Map.of(THRESHOLD, MAX_SOFTMAX, PRESET, MAX_SOFTMAX, ENTROPY, ENTROPY, PATIENCE, PATIENCE);
+        if (!List.of(MAX_SOFTMAX, ENTROPY, PATIENCE).contains(rule)) {
+            throw new InvalidRequestException(
+                    "unknown rule '" + rule + "'; use " + MAX_SOFTMAX + ", " + ENTROPY + " or " + PATIENCE);
+        }
+        ownParameter.forEach((key, owner) -> {
+            if (p.get(key) != null && !owner.equals(rule)) {
+                throw new InvalidRequestException(key + " applies to rule " + owner + ", not " + rule);
+            }
+        });
+        return switch (rule) {
+            case ENTROPY -> {
+                Double maxEntropy = number(p.get(ENTROPY), ENTROPY);
+                if (maxEntropy == null || !(maxEntropy >= 0)) {
+                    throw new InvalidRequestException("rule entropy needs " + ENTROPY
+                            + ": the largest softmax entropy (nats, >= 0) at which a head may answer");
+                }
+                yield new InferenceOptions(
+                        mode,
+                        ExitPolicy.entropy(maxEntropy),
+                        "entropy:" + maxEntropy,
+                        lastStage,
+                        deadline,
+                        collectHeads);
+            }
+            case PATIENCE -> {
+                Integer heads = integer(p.get(PATIENCE), PATIENCE);
+                if (heads == null || heads < 1 || heads > model.exitCount()) {
+                    throw new InvalidRequestException("rule patience needs " + PATIENCE
+                            + ": how many consecutive heads must agree (1.." + model.exitCount() + ")");
+                }
+                yield new InferenceOptions(
+                        mode, ExitPolicy.patience(heads), "patience:" + heads, lastStage, deadline, collectHeads);
+            }
+            default -> maxSoftmax(model, p, mode, lastStage, deadline, collectHeads);
+        };
+    }
+
+    /** The paper's rule, with thresholds from the request, a preset, or the configured default. */
+    private InferenceOptions maxSoftmax(
+            LoadedModel model, Map<String, ?> p, Mode mode, int lastStage, long deadline, boolean collectHeads) {
         Double threshold = number(p.get(THRESHOLD), THRESHOLD);
         Object preset = p.get(PRESET);
         if (threshold != null && preset != null) {
             throw new InvalidRequestException("give " + THRESHOLD + " or " + PRESET + ", not both");
-        }
-        if ((threshold != null || preset != null) && mode != Mode.EARLY_EXIT) {
-            throw new InvalidRequestException((threshold != null ? THRESHOLD : PRESET)
-                    + " applies to mode early_exit only, not " + mode.wireName());
         }
         double[] thresholds;
         String rule;
@@ -94,10 +151,10 @@ public class InferenceOptionsResolver {
             thresholds = new double[model.exitCount()];
             Arrays.fill(thresholds, threshold);
             rule = "threshold:" + threshold;
-        } else if (preset != null) {
-            String name = String.valueOf(preset);
+        } else {
+            String name = preset != null ? String.valueOf(preset) : properties.defaultPreset();
             Preset found = model.manifest().presets().get(name);
-            if (found == null) {
+            if (found == null && preset != null) {
                 throw new InvalidRequestException(
                         "unknown preset '" + name + "' for model " + model.name() + "; it has "
                                 + (model.manifest().presets().isEmpty()
@@ -106,30 +163,18 @@ public class InferenceOptionsResolver {
                                                 .sorted()
                                                 .collect(Collectors.joining(", "))));
             }
-            thresholds =
-                    found.thresholds().stream().mapToDouble(Double::doubleValue).toArray();
-            rule = "preset:" + name;
-        } else {
-            Preset fallback = model.manifest().presets().get(properties.defaultPreset());
-            if (fallback != null) {
-                thresholds = fallback.thresholds().stream()
+            if (found != null) {
+                thresholds = found.thresholds().stream()
                         .mapToDouble(Double::doubleValue)
                         .toArray();
-                rule = "preset:" + properties.defaultPreset();
+                rule = "preset:" + name;
             } else {
                 thresholds = new double[model.exitCount()];
                 Arrays.fill(thresholds, properties.defaultThreshold());
                 rule = "threshold:" + properties.defaultThreshold();
             }
         }
-        int lastStage = maxStage != null ? maxStage : last;
-        return new InferenceOptions(
-                mode,
-                ExitPolicy.maxSoftmax(thresholds),
-                mode == Mode.EARLY_EXIT ? rule : mode.wireName(),
-                lastStage,
-                deadline,
-                collectHeads);
+        return new InferenceOptions(mode, ExitPolicy.maxSoftmax(thresholds), rule, lastStage, deadline, collectHeads);
     }
 
     private static Mode mode(Object value) {

@@ -77,7 +77,7 @@ public class StagedPredictor {
                     }
                     boolean exits = !continues
                             || (options.mode() == Mode.EARLY_EXIT
-                                    && options.policy().exits(k, probabilities, j * classes, classes));
+                                    && options.policy().exits(k, t.last, t.agreeing));
                     if (exits) {
                         results[sample] = t.answer(options.mode(), k, deadlineCut);
                         macsUsed += model.macsThroughExit(k);
@@ -172,6 +172,8 @@ public class StagedPredictor {
         float[] best;
         float bestConfidence = -1;
         float[] last;
+        int lastClass = -1;
+        int agreeing;
         float[] sum;
         int seen;
         int row;
@@ -182,11 +184,13 @@ public class StagedPredictor {
 
         void observe(int stage, float[] p, int offset, int classes) {
             float[] mine = Arrays.copyOfRange(p, offset, offset + classes);
-            float conf = max(mine);
-            if (conf > bestConfidence) {
-                bestConfidence = conf;
+            int cls = argMax(mine);
+            if (mine[cls] > bestConfidence) {
+                bestConfidence = mine[cls];
                 best = mine;
             }
+            agreeing = cls == lastClass ? agreeing + 1 : 1;
+            lastClass = cls;
             if (sum == null) {
                 sum = new float[classes];
             }
@@ -214,10 +218,6 @@ public class StagedPredictor {
             }
             int cls = argMax(p);
             return new SampleResult(p, cls, p[cls], stage, deadlineCut, heads);
-        }
-
-        private static float max(float[] p) {
-            return p[argMax(p)];
         }
 
         private static int argMax(float[] p) {

@@ -142,6 +142,26 @@ class ErrorResponsesTest {
                         "deadline_ms must be a number of milliseconds"),
                 Arguments.of("unknown parameter", valid("{\"treshold\":0.5}"), "unknown parameter 'treshold'"),
                 Arguments.of(
+                        "unknown rule",
+                        valid("{\"rule\":\"vote\"}"),
+                        "unknown rule 'vote'; use max_softmax, entropy or patience"),
+                Arguments.of(
+                        "entropy rule without its bound",
+                        valid("{\"rule\":\"entropy\"}"),
+                        "rule entropy needs entropy"),
+                Arguments.of(
+                        "threshold with the entropy rule",
+                        valid("{\"rule\":\"entropy\",\"entropy\":0.3,\"threshold\":0.5}"),
+                        "threshold applies to rule max_softmax, not entropy"),
+                Arguments.of(
+                        "patience beyond the heads",
+                        valid("{\"rule\":\"patience\",\"patience\":9}"),
+                        "rule patience needs patience"),
+                Arguments.of(
+                        "threshold in full mode",
+                        valid("{\"mode\":\"full\",\"threshold\":0.5}"),
+                        "threshold applies to mode early_exit only, not full"),
+                Arguments.of(
                         "unknown output",
                         valid("{}").replaceFirst("\\}$", ",\"outputs\":[{\"name\":\"logits\"}]}"),
                         "unknown output 'logits'"),

@@ -126,6 +126,30 @@ class ServingIntegrationTest {
         assertThat(meanExit[1]).isLessThan(meanExit[2]);
     }
 
+    private int[] exitStages(String parameters) {
+        Http.Reply r = http.postJson(INFER, ShippedModel.inferBody(0, 64, parameters));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        int[] stages = new int[64];
+        JsonNode exits = output(r.json().get("outputs"), "exit_stage");
+        for (int i = 0; i < 64; i++) {
+            stages[i] = exits.get(i).asInt();
+        }
+        return stages;
+    }
+
+    @Test
+    void entropyAndPatienceRulesAreSelectablePerRequest() {
+        int last = ShippedModel.manifest().exitCount() - 1;
+
+        assertThat(exitStages("{\"rule\":\"patience\",\"patience\":1}")).containsOnly(0);
+        assertThat(exitStages("{\"rule\":\"entropy\",\"entropy\":100}")).containsOnly(0);
+        assertThat(exitStages("{\"rule\":\"entropy\",\"entropy\":0}")).containsOnly(last);
+        int[] patient = exitStages("{\"rule\":\"patience\",\"patience\":2}");
+        assertThat(patient).doesNotContain(0);
+        Http.Reply r = http.postJson(INFER, ShippedModel.inferBody(0, 1, "{\"rule\":\"entropy\",\"entropy\":0.5}"));
+        assertThat(r.json().get("parameters").get("rule").asString()).isEqualTo("entropy:0.5");
+    }
+
     @Test
     void aBatchAnswersEachImageAsIfItCameAlone() {
         Http.Reply batch = http.postJson(INFER, ShippedModel.inferBody(100, 32, "{\"threshold\":0.9}"));
