@@ -17,6 +17,9 @@ public final class BenchCli {
             commandLine.getErr().println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return 2;
         });
-        System.exit(cli.execute(args));
+        int code = cli.execute(args);
+        cli.getOut().flush();
+        cli.getErr().flush();
+        System.exit(code);
     }
 }

@@ -1,5 +1,7 @@
 package io.lctserve.core.manifest;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -34,7 +36,8 @@ public record Manifest(
     public Manifest {
         labels = labels == null ? null : List.copyOf(labels);
         stages = stages == null ? null : List.copyOf(stages);
-        presets = presets == null ? Map.of() : Map.copyOf(presets);
+        // Presets keep their written order (accurate, balanced, fast); Map.copyOf would shuffle them.
+        presets = presets == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(presets));
         training = training == null ? Map.of() : training;
     }
 

@@ -18,7 +18,11 @@ import picocli.CommandLine.Command;
 public final class TrainerCli {
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine cli = commandLine();
+        int code = cli.execute(args);
+        cli.getOut().flush(); // print() does not flush an auto-flushing PrintWriter
+        cli.getErr().flush();
+        System.exit(code);
     }
 
     /** The CLI with lctserve's error handling: a clear one-line message and a non-zero exit. */

@@ -97,19 +97,58 @@ public final class ExitAnalysis {
         if (thresholds.length != heads) {
             throw new IllegalArgumentException("need " + heads + " thresholds, got " + thresholds.length);
         }
+        return simulate(thresholds.clone(), (k, i) -> confidence[k][i] >= thresholds[k]);
+    }
+
+    /** Early exit where a head answers once the entropy of its softmax (nats) is below {@code maxEntropy}. */
+    public Outcome earlyExitByEntropy(double maxEntropy) {
+        return simulate(new double[] {maxEntropy}, (k, i) -> entropy(k, i) < maxEntropy);
+    }
+
+    /** Early exit once {@code heads} consecutive heads agree on the class (PABEE's patience rule). */
+    public Outcome earlyExitByPatience(int heads) {
+        return simulate(new double[] {heads}, (k, i) -> agreeing(k, i) >= heads);
+    }
+
+    private double entropy(int k, int i) {
+        double h = 0;
+        for (int c = 0; c < classes; c++) {
+            double p = probabilities[k][i * classes + c];
+            if (p > 0) {
+                h -= p * Math.log(p);
+            }
+        }
+        return h;
+    }
+
+    /** Consecutive heads ending at k that predict the same class as head k. */
+    private int agreeing(int k, int i) {
+        int cls = HeadEvaluation.argMax(probabilities[k], i * classes, classes);
+        int n = 1;
+        while (k - n >= 0 && HeadEvaluation.argMax(probabilities[k - n], i * classes, classes) == cls) {
+            n++;
+        }
+        return n;
+    }
+
+    private interface Rule {
+        boolean exits(int head, int sample);
+    }
+
+    private Outcome simulate(double[] setting, Rule rule) {
         int[] exits = new int[heads];
         int right = 0;
         double cost = 0;
         for (int i = 0; i < samples; i++) {
             int k = 0;
-            while (k < heads - 1 && confidence[k][i] < thresholds[k]) {
+            while (k < heads - 1 && !rule.exits(k, i)) {
                 k++;
             }
             exits[k]++;
             right += correct[k][i] ? 1 : 0;
             cost += exitCostFraction[k];
         }
-        return new Outcome(thresholds.clone(), right / (double) samples, cost / samples, exits);
+        return new Outcome(setting, right / (double) samples, cost / samples, exits);
     }
 
     /** Early exit with one threshold for every head (the last head always answers). */

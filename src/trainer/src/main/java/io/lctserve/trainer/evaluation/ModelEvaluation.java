@@ -18,6 +18,9 @@ public final class ModelEvaluation {
     /** Shared thresholds of the printed early-exit curve. */
     static final double[] CURVE = {0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99, 0.995, 0.999};
 
+    /** Entropy bounds (nats) of the printed entropy-rule curve; ln(10) = 2.30 is a uniform guess. */
+    static final double[] ENTROPY_CURVE = {0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0};
+
     private ModelEvaluation() {}
 
     public static ExitAnalysis analyze(StagedModel model, ImageSet images) throws OrtException {
@@ -71,6 +74,14 @@ public final class ModelEvaluation {
                 "exits per head"));
         for (double t : CURVE) {
             sb.append(line(String.format(Locale.ROOT, "%9.3f", t), test.earlyExit(t)));
+        }
+        sb.append(String.format(Locale.ROOT, "%nearly exit by entropy (a head answers below this many nats)%n"));
+        for (double t : ENTROPY_CURVE) {
+            sb.append(line(String.format(Locale.ROOT, "%9.3f", t), test.earlyExitByEntropy(t)));
+        }
+        sb.append(String.format(Locale.ROOT, "%nearly exit by patience (this many consecutive heads agree)%n"));
+        for (int k = 1; k <= test.heads(); k++) {
+            sb.append(line(String.format(Locale.ROOT, "%9d", k), test.earlyExitByPatience(k)));
         }
         if (!presets.isEmpty()) {
             sb.append(String.format(Locale.ROOT, "%npresets (thresholds calibrated on validation data)%n"));

@@ -94,4 +94,17 @@ class ThresholdCalibrationTest {
         assertThat(o.meanMacsFraction()).isCloseTo(COST[0], org.assertj.core.data.Offset.offset(1e-9));
         assertThat(o.accuracy()).isEqualTo(data.headAccuracy()[0]);
     }
+
+    @Test
+    void entropyAndPatienceRulesSpanFromFirstToLastHead() {
+        ExitAnalysis data = synthetic(5);
+
+        assertThat(data.earlyExitByPatience(1).exitCounts()).containsExactly(SAMPLES, 0, 0);
+        assertThat(data.earlyExitByPatience(3).exitCounts()).containsExactly(0, 0, SAMPLES);
+        assertThat(data.earlyExitByEntropy(100).exitCounts()).containsExactly(SAMPLES, 0, 0);
+        assertThat(data.earlyExitByEntropy(0).exitCounts()).containsExactly(0, 0, SAMPLES);
+        ExitAnalysis.Outcome two = data.earlyExitByPatience(2);
+        assertThat(two.exitCounts()[0]).isZero();
+        assertThat(two.exitCounts()[1]).isPositive();
+    }
 }
