@@ -75,11 +75,10 @@ public class StagedPredictor {
                     if (probabilities != null) {
                         t.observe(k, probabilities, j * classes, classes);
                     }
-                    boolean exits = !continues
-                            || (options.mode() == Mode.EARLY_EXIT
-                                    && options.policy().exits(k, t.last, t.agreeing));
-                    if (exits) {
-                        results[sample] = t.answer(options.mode(), k, deadlineCut);
+                    boolean byPolicy = options.mode() == Mode.EARLY_EXIT
+                            && options.policy().exits(k, t.last, t.agreeing);
+                    if (byPolicy || !continues) {
+                        results[sample] = t.answer(options.mode(), k, deadlineCut && !byPolicy);
                         macsUsed += model.macsThroughExit(k);
                     } else {
                         alive[survivors++] = sample;
