@@ -28,8 +28,8 @@ final class HttpLoad {
         this.images = images;
     }
 
-    /** Request bodies per image, built before any clock starts. */
-    List<byte[]> bodies(String parameters) {
+    /** Request bodies per image (batch 1, UINT8), built before any clock starts. */
+    static List<byte[]> bodies(ImageSet images, String parameters) {
         List<byte[]> bodies = new ArrayList<>(images.size());
         int n = images.pixelsPerImage();
         for (int i = 0; i < images.size(); i++) {
@@ -52,7 +52,7 @@ final class HttpLoad {
     }
 
     Measurement run(String scenario, String parameters, int concurrency, int warmupRequests) throws Exception {
-        List<byte[]> bodies = bodies(parameters);
+        List<byte[]> bodies = bodies(images, parameters);
         for (int i = 0; i < warmupRequests; i++) {
             send(bodies.get(i % bodies.size()));
         }

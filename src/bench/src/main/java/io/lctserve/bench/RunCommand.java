@@ -40,6 +40,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--concurrency", description = "Requests in flight. Default: ${DEFAULT-VALUE}")
     int concurrency = 2;
 
+    @Option(
+            names = "--baseline-concurrency",
+            description = "Threads of the in-process loop (the server's"
+                    + " lctserve.max-concurrent-inferences). Default: ${DEFAULT-VALUE}")
+    int baselineConcurrency = 2;
+
     @Option(names = "--warmup", description = "Warm-up requests per scenario. Default: ${DEFAULT-VALUE}")
     int warmup = 500;
 
@@ -79,7 +85,7 @@ final class RunCommand implements Callable<Integer> {
         try (InProcessBaseline inProcess = new InProcessBaseline(model, baselineThreads)) {
             out.println("running the in-process baseline ...");
             out.flush();
-            baseline = inProcess.run(test, concurrency, warmup);
+            baseline = inProcess.run(test, baselineConcurrency, warmup);
         }
         double full = results.stream()
                 .filter(m -> m.scenario().equals("full"))

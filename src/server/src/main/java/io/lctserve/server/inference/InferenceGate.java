@@ -15,23 +15,22 @@ public class InferenceGate {
 
     private final Semaphore slots;
     private final long timeoutNanos;
-    private final InferenceMetrics metrics;
 
-    public InferenceGate(LctServeProperties properties, InferenceMetrics metrics) {
+    public InferenceGate(LctServeProperties properties) {
         this.slots = new Semaphore(properties.maxConcurrentInferences(), true);
         this.timeoutNanos = properties.queueTimeout().toNanos();
-        this.metrics = metrics;
     }
 
     /** Runs {@code work} once a slot is free; throws {@link ServerBusyException} if none frees in time. */
-    public <T, E extends Exception> T run(String model, Work<T, E> work) throws E, InterruptedException {
+    public <T, E extends Exception> T run(InferenceMetrics.ModelMeters meters, Work<T, E> work)
+            throws E, InterruptedException {
         long started = System.nanoTime();
         if (!slots.tryAcquire(timeoutNanos, TimeUnit.NANOSECONDS)) {
-            metrics.recordQueue(model, System.nanoTime() - started);
+            meters.recordQueue(System.nanoTime() - started);
             throw new ServerBusyException("no compute slot became free within "
                     + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms; retry later");
         }
-        metrics.recordQueue(model, System.nanoTime() - started);
+        meters.recordQueue(System.nanoTime() - started);
         try {
             return work.run();
         } finally {

@@ -49,15 +49,14 @@ public class InferenceService {
                 : Mode.fromWire(String.valueOf(parameters.get(InferenceOptionsResolver.MODE)))
                         .map(Mode::wireName)
                         .orElse("unknown");
+        InferenceMetrics.ModelMeters meters = metrics.model(model.name(), model.exitCount());
         String outcome = "error";
         try {
             ModelInput in = input.read();
             InferenceOptions options = resolver.resolve(model, parameters, receivedNanos, collectHeads);
-            InferenceResult result =
-                    gate.run(model.name(), () -> predictor.predict(model, in.pixels(), in.shape(), options));
+            InferenceResult result = gate.run(meters, () -> predictor.predict(model, in.pixels(), in.shape(), options));
             for (SampleResult s : result.samples()) {
-                metrics.recordExit(
-                        model.name(), s.exitStage(), model.fullModelMacs() - model.macsThroughExit(s.exitStage()));
+                meters.recordExit(s.exitStage(), model.fullModelMacs() - model.macsThroughExit(s.exitStage()));
             }
             outcome = "success";
             return result;
@@ -68,7 +67,7 @@ public class InferenceService {
             outcome = "busy";
             throw e;
         } finally {
-            metrics.recordRequest(model.name(), mode, outcome, System.nanoTime() - receivedNanos);
+            meters.recordRequest(mode, outcome, System.nanoTime() - receivedNanos);
         }
     }
 }

@@ -35,6 +35,7 @@ public class StagedPredictor {
      */
     public InferenceResult predict(LoadedModel model, float[] pixels, long[] shape, InferenceOptions options)
             throws OrtException {
+        InferenceMetrics.ModelMeters meters = metrics.model(model.name(), model.exitCount());
         int batch = (int) shape[0];
         int classes = model.classes();
         SampleResult[] results = new SampleResult[batch];
@@ -66,7 +67,7 @@ public class StagedPredictor {
                 double millis = (System.nanoTime() - started) / 1e6;
                 model.latency().record(k, aliveCount, millis);
                 stageMillis[k] = millis;
-                metrics.recordStage(model.name(), k, aliveCount, System.nanoTime() - started);
+                meters.recordStage(k, aliveCount, System.nanoTime() - started);
 
                 int survivors = 0;
                 for (int j = 0; j < aliveCount; j++) {

@@ -2,7 +2,6 @@ package io.lctserve.server.api.v2;
 
 import java.util.List;
 import java.util.Map;
-import tools.jackson.databind.JsonNode;
 
 /**
  * An Open Inference Protocol (KServe V2) inference request.
@@ -19,7 +18,7 @@ public record InferRequest(
      * @param data flat or nested JSON array of numbers
      */
     public record Input(
-            String name, List<Long> shape, String datatype, Map<String, Object> parameters, JsonNode data) {}
+            String name, List<Long> shape, String datatype, Map<String, Object> parameters, TensorData data) {}
 
     public record RequestedOutput(String name, Map<String, Object> parameters) {}
 }

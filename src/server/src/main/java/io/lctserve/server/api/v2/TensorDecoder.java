@@ -3,7 +3,6 @@ package io.lctserve.server.api.v2;
 import io.lctserve.core.manifest.TensorSpec;
 import io.lctserve.server.inference.InvalidRequestException;
 import java.util.List;
-import tools.jackson.databind.JsonNode;
 
 /**
  * Reads the model input tensor of a V2 request into pixels in [0, 1]: FP32 values as they are,
@@ -45,15 +44,23 @@ final class TensorDecoder {
                     "batch of " + shape[0] + " exceeds the server's limit of " + maxBatch + " (lctserve.max-batch)");
         }
         long expected = shape[0] * spec.elementsPerSample();
-        JsonNode data = in.data();
-        if (data == null || !data.isArray()) {
+        TensorData data = in.data();
+        if (data == null) {
             throw new InvalidRequestException("inputs[0].data must be a JSON array of numbers");
         }
-        float[] pixels = new float[(int) expected];
-        int count = flatten(data, pixels, 0, uint8, expected);
-        if (count != expected) {
-            throw new InvalidRequestException("inputs[0].data has " + count + " values but shape "
+        if (data.count() != expected) {
+            throw new InvalidRequestException("inputs[0].data has " + data.count() + " values but shape "
                     + java.util.Arrays.toString(shape) + " needs " + expected);
+        }
+        if (uint8 && data.firstNonInteger() >= 0) {
+            int i = data.firstNonInteger();
+            throw new InvalidRequestException(
+                    "UINT8 value #" + i + " must be an integer in 0..255, was " + format(data.values()[i]));
+        }
+        float[] pixels = new float[(int) expected];
+        double[] values = data.values();
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = uint8 ? uint8(values[i], i) : fp32(values[i], i);
         }
         return new Decoded(pixels, shape);
     }
@@ -77,40 +84,26 @@ final class TensorDecoder {
         return shape;
     }
 
-    /** Writes numbers depth-first into {@code out}; returns how many there were (counting past the end). */
-    private static int flatten(JsonNode node, float[] out, int at, boolean uint8, long expected) {
-        int n = at;
-        for (JsonNode v : node) {
-            if (v.isArray()) {
-                n = flatten(v, out, n, uint8, expected);
-                continue;
-            }
-            if (!v.isNumber()) {
-                throw new InvalidRequestException("inputs[0].data value #" + n + " is not a number: " + v);
-            }
-            if (n < expected) {
-                out[n] = value(v, n, uint8);
-            }
-            n++;
+    private static float uint8(double v, int index) {
+        if (v < 0 || v > 255) {
+            throw new InvalidRequestException(
+                    "UINT8 value #" + index + " must be an integer in 0..255, was " + format(v));
         }
-        return n;
+        return (float) (v / 255.0);
     }
 
-    private static float value(JsonNode v, int index, boolean uint8) {
-        double d = v.doubleValue();
-        if (uint8) {
-            if (!v.canConvertToExactIntegral() || d < 0 || d > 255) {
-                throw new InvalidRequestException("UINT8 value #" + index + " must be an integer in 0..255, was " + v);
-            }
-            return (float) (d / 255.0);
-        }
-        if (!Double.isFinite(d)) {
+    private static float fp32(double v, int index) {
+        if (!Double.isFinite(v)) {
             throw new InvalidRequestException("FP32 value #" + index + " is not finite: " + v);
         }
-        if (d < 0 || d > 1) {
-            throw new InvalidRequestException(
-                    "FP32 value #" + index + " is " + v + ": pixels must be scaled to [0, 1] (send UINT8 for 0-255)");
+        if (v < 0 || v > 1) {
+            throw new InvalidRequestException("FP32 value #" + index + " is " + format(v)
+                    + ": pixels must be scaled to [0, 1] (send UINT8 for 0-255)");
         }
-        return (float) d;
+        return (float) v;
+    }
+
+    private static String format(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
     }
 }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Reproduces docs/BENCHMARKS.md on this machine: starts the server on the shipped model, warms it
+# up, measures it with wrk (throughput, latency) and with lctserve-bench (the same plus accuracy and
+# exit depth over all 10,000 test images, and the in-process ONNX Runtime baseline), then stops it.
+# Needs: ./mvnw -B -DskipTests package, and wrk (apt-get install -y wrk).
+#   bash src/bench/run-benchmarks.sh [seconds-per-wrk-run]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SECONDS_PER_RUN="${1:-20}"
+PORT=18080
+WORK=$(mktemp -d)
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+java -jar src/server/target/lctserve-server.jar --server.port=$PORT > "$WORK/server.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 1 120); do
+  curl -sf localhost:$PORT/v2/health/ready > /dev/null && break
+  sleep 0.5
+done
+curl -sf localhost:$PORT/v2/health/ready > /dev/null || { cat "$WORK/server.log"; exit 1; }
+
+BENCH="java -jar src/bench/target/lctserve-bench.jar"
+NAMES=(full threshold-0.9 balanced)
+declare -A PARAMETERS=(
+  [full]='{"mode":"full"}'
+  [threshold-0.9]='{"threshold":0.9}'
+  [balanced]='{"preset":"balanced"}'
+)
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1)"
+echo "server: defaults (lctserve.max-concurrent-inferences=2, intra-op-threads=1); client: wrk -t1 on loopback"
+for name in "${NAMES[@]}"; do
+  $BENCH wrk-bodies --out "$WORK/$name.jsonl" --parameters "${PARAMETERS[$name]}"
+done
+# JIT warm-up: the server needs about a minute of traffic before its throughput settles.
+for name in "${NAMES[@]}" "${NAMES[@]}"; do
+  BODIES="$WORK/$name.jsonl" wrk -t1 -c4 -d15s -s src/bench/wrk/cycle.lua "http://localhost:$PORT" > /dev/null
+done
+for connections in 2 4; do
+  for name in "${NAMES[@]}"; do
+    echo "== wrk -c$connections $name ${PARAMETERS[$name]}"
+    BODIES="$WORK/$name.jsonl" wrk -t1 -c"$connections" -d"${SECONDS_PER_RUN}s" --latency -s src/bench/wrk/cycle.lua \
+      "http://localhost:$PORT" | grep -E "Requests/sec|  50%|  99%|requests in|Non-2xx|errors"
+  done
+done
+echo "== lctserve-bench (all 10,000 test images per scenario, then the in-process baseline)"
+$BENCH run --url "http://localhost:$PORT" --concurrency 4 --baseline-concurrency 2 --warmup 2000

@@ -1,0 +1,43 @@
+package io.lctserve.bench;
+
+import io.lctserve.core.data.IdxDataset;
+import io.lctserve.core.data.ImageSet;
+import java.io.BufferedWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+        name = "wrk-bodies",
+        mixinStandardHelpOptions = true,
+        description = "Writes one V2 infer body per test image (one JSON per line) for src/bench/wrk/cycle.lua.")
+final class WrkBodiesCommand implements Callable<Integer> {
+
+    @Option(names = "--out", required = true, description = "File to write.")
+    Path out;
+
+    @Option(names = "--parameters", description = "V2 parameters JSON, e.g. {\"preset\":\"balanced\"}.")
+    String parameters;
+
+    @Option(names = "--images", description = "How many test images. Default: ${DEFAULT-VALUE}")
+    int images = 10_000;
+
+    @Option(names = "--data", description = "IDX data directory. Default: ${DEFAULT-VALUE}")
+    Path data = IdxDataset.FASHION_MNIST;
+
+    @Override
+    public Integer call() throws Exception {
+        ImageSet test = IdxDataset.test(data);
+        test = test.slice(0, Math.min(images, test.size()));
+        try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+            for (byte[] body : HttpLoad.bodies(test, parameters)) {
+                w.write(new String(body, StandardCharsets.UTF_8));
+                w.newLine();
+            }
+        }
+        return 0;
+    }
+}
