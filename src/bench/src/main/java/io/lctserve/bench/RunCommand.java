@@ -94,10 +94,11 @@ final class RunCommand implements Callable<Integer> {
                 .throughput();
         out.printf(
                 Locale.ROOT,
-                "%n%d test images per scenario, batch 1, %d in flight; \"vs full\" is throughput"
-                        + " relative to the server's full mode in this run.%n%n",
+                "%n%d test images per scenario, batch 1, %d requests in flight, %d threads in the in-process loop;"
+                        + " \"vs full\" is throughput relative to the server's full mode in this run.%n%n",
                 test.size(),
-                concurrency);
+                concurrency,
+                baselineConcurrency);
         out.println(Measurement.header());
         for (Measurement m : results) {
             out.println(m.row(full));
