@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             EvaluateCommand.class,
             RecordBaselineCommand.class,
+            ExportSubmodelCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class TrainerCli {

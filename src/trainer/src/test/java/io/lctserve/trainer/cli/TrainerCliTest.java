@@ -131,6 +131,40 @@ class TrainerCliTest {
     }
 
     @Test
+    void exportSubmodelWritesATritonRepositoryThatMatchesTheStagedPath(@TempDir Path repository) throws Exception {
+        Run r = run("export-submodel", "--model", model.toString(), "--stage", "1", "--output", repository.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        Path onnx = repository.resolve("fm-small-exit1/1/model.onnx");
+        assertThat(Files.readString(repository.resolve("fm-small-exit1/config.pbtxt")))
+                .contains("platform: \"onnxruntime_onnx\"")
+                .contains("dims: [ 1, 28, 28 ]")
+                .contains("dims: [ 10 ]");
+        ai.onnx.proto.OnnxMl.GraphProto graph;
+        try (var in = Files.newInputStream(onnx)) {
+            graph = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(in).getGraph();
+        }
+        assertThat(graph.getInputList())
+                .extracting(ai.onnx.proto.OnnxMl.ValueInfoProto::getName)
+                .containsExactly("input");
+        assertThat(graph.getOutputList())
+                .extracting(ai.onnx.proto.OnnxMl.ValueInfoProto::getName)
+                .containsExactly("logits");
+        var diff = java.util.regex.Pattern.compile("max \\|logit difference\\| ([0-9.eE+-]+)")
+                .matcher(r.out());
+        assertThat(diff.find()).as(r.out()).isTrue();
+        assertThat(Double.parseDouble(diff.group(1))).isLessThanOrEqualTo(1e-5);
+    }
+
+    @Test
+    void exportSubmodelRefusesAStageTheModelDoesNotHave(@TempDir Path repository) {
+        Run r = run("export-submodel", "--model", model.toString(), "--stage", "3", "--output", repository.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--stage 3 is out of range: model fm-small has stages 0..2");
+    }
+
+    @Test
     void recordBaselineRefusesAModelThatWasNotTrainedByBackprop() {
         Run r = run("record-baseline", "--model", model.toString(), "--backprop-reference", model.toString());
 
