@@ -2,10 +2,13 @@ package io.lctserve.trainer.cli;
 
 import io.lctserve.core.data.IdxDataset;
 import io.lctserve.core.data.ImageSet;
+import io.lctserve.core.manifest.Manifest;
 import io.lctserve.core.model.ModelFolder;
 import io.lctserve.core.model.StagedModel;
 import io.lctserve.trainer.evaluation.ExitAnalysis;
 import io.lctserve.trainer.evaluation.ModelEvaluation;
+import io.lctserve.trainer.evaluation.Report;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,6 +33,16 @@ final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     DataOptions data = new DataOptions();
 
+    @Option(names = "--report", paramLabel = "DIR", description = "Also write REPORT.md and PNG plots into DIR.")
+    Path report;
+
+    @Option(
+            names = "--backprop-reference",
+            paramLabel = "DIR",
+            description =
+                    "Model folder of the same network trained with --mode backprop, shown beside it in the report.")
+    Path backpropReference;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -52,9 +65,13 @@ final class EvaluateCommand implements Callable<Integer> {
                             + staged.manifest().input().shape().subList(1, 4));
         }
         ExitAnalysis analysis = ModelEvaluation.analyze(staged, test);
-        spec.commandLine()
-                .getOut()
-                .print(ModelEvaluation.report(analysis, staged.manifest().presets()));
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(ModelEvaluation.report(analysis, staged.manifest().presets()));
+        if (report != null) {
+            Manifest baseline = backpropReference == null ? null : BackpropBaseline.load(backpropReference);
+            Report.write(report, staged.manifest(), analysis, baseline);
+            out.println("wrote " + report.resolve("REPORT.md") + " and its plots");
+        }
         return 0;
     }
 }

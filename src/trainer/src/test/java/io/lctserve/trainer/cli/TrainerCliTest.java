@@ -131,6 +131,31 @@ class TrainerCliTest {
     }
 
     @Test
+    void reportWritesPlotsAndATableThatMatchesEvaluate(@TempDir Path dir) throws Exception {
+        Run r = run("evaluate", "--model", model.toString(), "--report", dir.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        for (String png : List.of("accuracy-vs-macs.png", "head-accuracy.png", "exit-histogram.png")) {
+            byte[] bytes = Files.readAllBytes(dir.resolve(png));
+            assertThat(bytes.length).as(png).isGreaterThan(1000);
+            assertThat(java.util.Arrays.copyOf(bytes, 4)).as(png).containsExactly(0x89, 'P', 'N', 'G');
+        }
+        String report = Files.readString(dir.resolve("REPORT.md"));
+        for (int k = 0; k < 3; k++) {
+            var printed = java.util.regex.Pattern.compile("(?m)^head-" + k + "\\s+([0-9.]+)%")
+                    .matcher(r.out());
+            assertThat(printed.find()).isTrue();
+            assertThat(report)
+                    .contains(String.format(java.util.Locale.ROOT, "| %d | ", k))
+                    .contains(printed.group(1) + " %");
+        }
+        var balanced = java.util.regex.Pattern.compile("(?m)^\\s+balanced\\s+([0-9.]+)%")
+                .matcher(r.out());
+        assertThat(balanced.find()).isTrue();
+        assertThat(report).contains("| balanced | ").contains(balanced.group(1) + " %");
+    }
+
+    @Test
     void exportSubmodelWritesATritonRepositoryThatMatchesTheStagedPath(@TempDir Path repository) throws Exception {
         Run r = run("export-submodel", "--model", model.toString(), "--stage", "1", "--output", repository.toString());
 
