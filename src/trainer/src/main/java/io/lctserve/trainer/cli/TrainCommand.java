@@ -164,14 +164,13 @@ final class TrainCommand implements Callable<Integer> {
                 criticLearningRate,
                 criticCeWeight,
                 !noAugment,
-                seed,
-                limit);
+                seed);
         StagedNetwork network = new StagedNetwork(config);
         out.printf(
                 "training %s: %d stages, %,d MACs per image, %d train / %d validation / %d test images%n",
                 trainingMode.label(),
                 config.stageCount(),
-                fullMacs(network),
+                network.fullModelMacs(),
                 train.size(),
                 validation.size(),
                 test.size());
@@ -318,13 +317,5 @@ final class TrainCommand implements Callable<Integer> {
         t.put("onnxParity", parity.record());
         t.put("trainedAt", Instant.now().toString());
         return t;
-    }
-
-    private static long fullMacs(StagedNetwork network) {
-        long macs = network.head(network.stageCount() - 1).macs();
-        for (int k = 0; k < network.stageCount(); k++) {
-            macs += network.stage(k).macs();
-        }
-        return macs;
     }
 }

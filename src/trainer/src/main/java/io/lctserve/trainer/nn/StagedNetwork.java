@@ -76,6 +76,15 @@ public final class StagedNetwork {
         }
     }
 
+    /** Multiply-accumulates per image of the full model: every stage and the main classifier. */
+    public long fullModelMacs() {
+        long macs = heads.get(heads.size() - 1).macs();
+        for (LayerStack stage : stages) {
+            macs += stage.macs();
+        }
+        return macs;
+    }
+
     public boolean isInitialized() {
         return stages.get(0).block().isInitialized();
     }

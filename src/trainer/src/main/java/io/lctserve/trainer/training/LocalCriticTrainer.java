@@ -78,7 +78,7 @@ public final class LocalCriticTrainer {
         }
 
         ParameterStore parameters = new ParameterStore(manager, false);
-        TrainingHistory history = new TrainingHistory(options, n);
+        TrainingHistory history = new TrainingHistory(options);
         ProgressBar bar = new ProgressBar(log);
         float[] pixels = new float[options.batchSize() * train.pixelsPerImage()];
         long[] labels = new long[options.batchSize()];

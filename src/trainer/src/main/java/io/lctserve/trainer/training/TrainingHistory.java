@@ -12,13 +12,11 @@ import java.util.Map;
 public final class TrainingHistory {
 
     private final TrainingOptions options;
-    private final int heads;
     private final List<Map<String, Object>> epochs = new ArrayList<>();
     private double wallSeconds;
 
-    TrainingHistory(TrainingOptions options, int heads) {
+    TrainingHistory(TrainingOptions options) {
         this.options = options;
-        this.heads = heads;
     }
 
     void addEpoch(double loss, double[] trainAccuracy, double[] validationAccuracy, double imagesPerSecond) {
@@ -37,10 +35,6 @@ public final class TrainingHistory {
 
     public double wallSeconds() {
         return wallSeconds;
-    }
-
-    public int heads() {
-        return heads;
     }
 
     public TrainingOptions options() {

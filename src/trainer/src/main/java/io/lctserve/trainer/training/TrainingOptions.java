@@ -18,11 +18,10 @@ public record TrainingOptions(
         float criticLearningRate,
         float criticCeWeight,
         boolean augment,
-        long seed,
-        int limitTrainImages) {
+        long seed) {
 
     public static TrainingOptions defaults() {
-        return new TrainingOptions(TrainingMode.LCT, 15, 128, 0.05f, 0.9f, 5e-4f, 1e-3f, 0f, true, 42L, 0);
+        return new TrainingOptions(TrainingMode.LCT, 15, 128, 0.05f, 0.9f, 5e-4f, 1e-3f, 0f, true, 42L);
     }
 
     public TrainingOptions {
@@ -37,9 +36,6 @@ public record TrainingOptions(
         }
         if (criticCeWeight < 0) {
             throw new IllegalArgumentException("critic CE weight must be >= 0, got " + criticCeWeight);
-        }
-        if (limitTrainImages < 0) {
-            throw new IllegalArgumentException("train image limit must be >= 0, got " + limitTrainImages);
         }
     }
 }

@@ -33,7 +33,7 @@ class LocalCriticTrainerTest {
     private static TrainingOptions options(TrainingMode mode) {
         TrainingOptions d = TrainingOptions.defaults();
         return new TrainingOptions(
-                mode, 1, 64, d.learningRate(), d.momentum(), d.weightDecay(), d.criticLearningRate(), 0f, false, 7L, 0);
+                mode, 1, 64, d.learningRate(), d.momentum(), d.weightDecay(), d.criticLearningRate(), 0f, false, 7L);
     }
 
     /** Trains two identically initialized networks, the second with its later stages scaled. */
