@@ -108,6 +108,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--critic-convs", split = ",", description = "3x3 convolutions per local critic. Default: 2,1,1")
     List<Integer> criticConvs;
 
+    @Option(
+            names = "--submodel",
+            paramLabel = "K",
+            description = "Train only stages 0..K with critic K as the classifier: the network of the same size as"
+                    + " sub-model K (see export-submodel), to train alone with --mode backprop and compare.")
+    Integer submodel;
+
     @Option(names = "--critic-channels", description = "Filters of each critic convolution. Default: 32")
     Integer criticChannels;
 
@@ -230,7 +237,7 @@ final class TrainCommand implements Callable<Integer> {
         double mean = sum / train.pixels().length;
         double std = Math.sqrt(squares / train.pixels().length - mean * mean);
         NetworkConfig d = NetworkConfig.defaults(classes, (float) mean, (float) std);
-        return new NetworkConfig(
+        NetworkConfig config = new NetworkConfig(
                 1,
                 train.rows(),
                 train.cols(),
@@ -242,6 +249,7 @@ final class TrainCommand implements Callable<Integer> {
                 strides != null ? strides : d.strides(),
                 criticConvs != null ? criticConvs : d.criticConvs(),
                 criticChannels != null ? criticChannels : d.criticChannels());
+        return submodel == null ? config : config.submodel(submodel);
     }
 
     private Manifest manifest(

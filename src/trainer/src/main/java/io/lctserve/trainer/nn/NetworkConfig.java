@@ -8,7 +8,10 @@ import java.util.List;
  * normalization and a 3x3 stem convolution. Head k < N-1 is a local critic of
  * {@code criticConvs[k]} 3x3 convolutions ({@code criticChannels} filters, ReLU, the first one
  * strided while the map is larger than 7x7) plus a fully connected layer; the last head is the
- * main classifier (global average pooling + fully connected).
+ * main classifier (global average pooling + fully connected). Given one {@code criticConvs} value
+ * per stage instead of per local critic, the last head is critic-shaped too: that is how "stages
+ * 0..k + critic k" is built as a network of its own, to be trained alone by backprop and compared
+ * with the sub-model cut out of an LCT network.
  */
 public record NetworkConfig(
         int inputChannels,
@@ -29,16 +32,16 @@ public record NetworkConfig(
         strides = List.copyOf(strides);
         criticConvs = List.copyOf(criticConvs);
         int n = channels.size();
-        if (n < 2) {
-            throw new IllegalArgumentException("a staged network needs at least 2 stages, got " + n);
+        if (n < 1) {
+            throw new IllegalArgumentException("a staged network needs at least 1 stage");
         }
         if (blocks.size() != n || strides.size() != n) {
             throw new IllegalArgumentException("channels, blocks and strides need one value per stage (" + n + "), got "
                     + channels + ", " + blocks + ", " + strides);
         }
-        if (criticConvs.size() != n - 1) {
-            throw new IllegalArgumentException(
-                    "critic-convs needs one value per local critic (" + (n - 1) + "), got " + criticConvs);
+        if (criticConvs.size() != n - 1 && criticConvs.size() != n) {
+            throw new IllegalArgumentException("critic-convs needs one value per local critic (" + (n - 1)
+                    + "), or one per stage (" + n + ") for a critic-shaped last head, got " + criticConvs);
         }
         for (int k = 0; k < n; k++) {
             if (channels.get(k) < 1 || blocks.get(k) < 1 || strides.get(k) < 1 || strides.get(k) > 2) {
@@ -53,6 +56,36 @@ public record NetworkConfig(
 
     public int stageCount() {
         return channels.size();
+    }
+
+    /** Whether the last head is a critic (convolutions + fully connected) rather than pooling + fully connected. */
+    public boolean criticShapedLastHead() {
+        return criticConvs.size() == channels.size();
+    }
+
+    /**
+     * Stages 0..k of this network with critic k as the classifier: the architecture of the sub-model
+     * that ends at head k, as a network of its own.
+     */
+    public NetworkConfig submodel(int k) {
+        if (k < 0 || k >= stageCount()) {
+            throw new IllegalArgumentException("a sub-model ends at a head in 0.." + (stageCount() - 1) + ", got " + k);
+        }
+        if (k == stageCount() - 1) {
+            return this;
+        }
+        return new NetworkConfig(
+                inputChannels,
+                height,
+                width,
+                classes,
+                pixelMean,
+                pixelStd,
+                channels.subList(0, k + 1),
+                blocks.subList(0, k + 1),
+                strides.subList(0, k + 1),
+                criticConvs.subList(0, k + 1),
+                criticChannels);
     }
 
     /** The default: 4 stages, ~21 M MACs per image on 28x28 grey images. */

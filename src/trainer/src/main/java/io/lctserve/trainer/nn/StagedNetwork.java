@@ -38,7 +38,7 @@ public final class StagedNetwork {
             stages.add(stage);
             shape = stage.outputShape();
             heads.add(
-                    k < config.stageCount() - 1
+                    k < config.stageCount() - 1 || config.criticShapedLastHead()
                             ? localCritic(shape, config.criticConvs().get(k))
                             : mainClassifier(shape));
         }
