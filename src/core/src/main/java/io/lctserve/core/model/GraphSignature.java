@@ -11,10 +11,12 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The inputs and outputs an ONNX graph file declares, read from its protobuf without running it.
- * Dynamic dimensions (symbolic or unset) are reported as -1.
+ * The inputs and outputs an ONNX graph file declares, read from its protobuf without running it,
+ * and how many weights it holds. Dynamic dimensions (symbolic or unset) are reported as -1.
+ *
+ * @param parameters elements of all initializers (weights and biases as exported)
  */
-record GraphSignature(List<Tensor> inputs, List<Tensor> outputs) {
+record GraphSignature(List<Tensor> inputs, List<Tensor> outputs, long parameters) {
 
     record Tensor(String name, int elementType, List<Long> dims) {}
 
@@ -25,7 +27,15 @@ record GraphSignature(List<Tensor> inputs, List<Tensor> outputs) {
         }
         OnnxMl.GraphProto graph = model.getGraph();
         Set<String> initializers = new HashSet<>();
-        graph.getInitializerList().forEach(t -> initializers.add(t.getName()));
+        long parameters = 0;
+        for (OnnxMl.TensorProto t : graph.getInitializerList()) {
+            initializers.add(t.getName());
+            long elements = 1;
+            for (long d : t.getDimsList()) {
+                elements *= d;
+            }
+            parameters += elements;
+        }
         List<Tensor> inputs = new ArrayList<>();
         for (OnnxMl.ValueInfoProto v : graph.getInputList()) {
             if (!initializers.contains(v.getName())) {
@@ -34,7 +44,8 @@ record GraphSignature(List<Tensor> inputs, List<Tensor> outputs) {
         }
         return new GraphSignature(
                 inputs,
-                graph.getOutputList().stream().map(GraphSignature::tensor).toList());
+                graph.getOutputList().stream().map(GraphSignature::tensor).toList(),
+                parameters);
     }
 
     private static Tensor tensor(OnnxMl.ValueInfoProto v) {

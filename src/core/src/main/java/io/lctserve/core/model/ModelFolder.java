@@ -250,18 +250,54 @@ public final class ModelFolder {
 
     private void checkPreset(Manifest m, String name, Preset preset) {
         String field = "presets." + name;
-        if (preset == null || preset.thresholds() == null) {
-            manifestProblem(field + ".thresholds", "missing");
+        if (preset == null) {
+            manifestProblem(field, "missing");
             return;
         }
-        if (preset.thresholds().size() != m.stages().size()) {
-            manifestProblem(
-                    field + ".thresholds",
-                    "needs one threshold per head (" + m.stages().size() + "), found "
-                            + preset.thresholds().size());
-        }
-        for (int i = 0; i < preset.thresholds().size(); i++) {
-            checkFraction(field + ".thresholds[" + i + "]", preset.thresholds().get(i), false);
+        String rule = preset.ruleOrDefault();
+        int heads = m.stages().size();
+        switch (rule) {
+            case Preset.MAX_SOFTMAX, Preset.ENTROPY -> {
+                if (preset.thresholds() == null) {
+                    manifestProblem(field + ".thresholds", "missing");
+                    return;
+                }
+                if (preset.thresholds().size() != heads) {
+                    manifestProblem(
+                            field + ".thresholds",
+                            "needs one threshold per head (" + heads + "), found "
+                                    + preset.thresholds().size());
+                }
+                if (preset.patience() != null) {
+                    manifestProblem(field + ".patience", "applies to rule patience only, not " + rule);
+                }
+                for (int i = 0; i < preset.thresholds().size(); i++) {
+                    String f = field + ".thresholds[" + i + "]";
+                    Double t = preset.thresholds().get(i);
+                    if (rule.equals(Preset.MAX_SOFTMAX)) {
+                        checkFraction(f, t, false);
+                    } else if (t == null) {
+                        manifestProblem(f, "missing");
+                    } else if (!(t >= 0 && t < Double.POSITIVE_INFINITY)) {
+                        manifestProblem(f, "an entropy bound must be a number of nats >= 0, was " + t);
+                    }
+                }
+            }
+            case Preset.PATIENCE -> {
+                if (preset.thresholds() != null) {
+                    manifestProblem(field + ".thresholds", "rule patience takes no thresholds, only patience");
+                }
+                if (preset.patience() == null || preset.patience() < 1 || preset.patience() > heads) {
+                    manifestProblem(
+                            field + ".patience",
+                            "needs how many consecutive heads must agree (1.." + heads + "), was " + preset.patience());
+                }
+            }
+            default ->
+                manifestProblem(
+                        field + ".rule",
+                        "unknown rule '" + rule + "'; use " + Preset.MAX_SOFTMAX + ", " + Preset.ENTROPY + " or "
+                                + Preset.PATIENCE);
         }
         checkFraction(field + ".testAccuracy", preset.testAccuracy(), true);
         checkFraction(field + ".meanMacsFraction", preset.meanMacsFraction(), true);

@@ -33,6 +33,7 @@ class ModelFolderTest {
         assertThat(model.manifest().fullModelMacs()).isEqualTo(4 + 4 + 8);
         assertThat(model.stageGraph(1)).isEqualTo(folder.resolve("stage-1.onnx"));
         assertThat(model.manifest().presets().get("fast").thresholds()).containsExactly(0.7, 0.0);
+        assertThat(model.parametersThroughExit(1)).isEqualTo(8); // the stages are weightless Relus
     }
 
     @Test
@@ -44,6 +45,30 @@ class ModelFolderTest {
 
         assertThat(ManifestJson.parse(json)).isEqualTo(manifest);
         assertThat(json.indexOf("\"format\"")).isLessThan(json.indexOf("\"stages\""));
+    }
+
+    @Test
+    void presetsOfEveryRuleLoadAndMaxSoftmaxOnesKeepTheDesignDocShape() throws Exception {
+        Path folder = TinyStagedModel.write(repo);
+        Path file = folder.resolve(ModelFolder.MANIFEST_FILE);
+        Files.writeString(
+                file,
+                Files.readString(file)
+                        .replace(
+                                "\"presets\" : {",
+                                "\"presets\" : { \"fast-entropy\" : { \"rule\" : \"entropy\", \"thresholds\" : [ 0.3, 0.69 ] },"
+                                        + " \"fast-patience\" : { \"rule\" : \"patience\", \"patience\" : 2 },"));
+
+        var manifest = ModelFolder.load(folder).manifest();
+
+        assertThat(manifest.presets().get("fast-entropy").ruleOrDefault()).isEqualTo("entropy");
+        assertThat(manifest.presets().get("fast-entropy").thresholds()).containsExactly(0.3, 0.69);
+        assertThat(manifest.presets().get("fast-patience").patience()).isEqualTo(2);
+        assertThat(manifest.presets().get("fast").ruleOrDefault()).isEqualTo("max_softmax");
+        String json = ManifestJson.toJson(manifest);
+        assertThat(ManifestJson.parse(json)).isEqualTo(manifest);
+        String fast = json.substring(json.indexOf("\"fast\" :"));
+        assertThat(fast.substring(0, fast.indexOf('}'))).doesNotContain("rule").doesNotContain("patience");
     }
 
     @Test
@@ -112,6 +137,36 @@ class ModelFolderTest {
                         "manifest.json",
                         "presets.fast.thresholds[1]",
                         "must be in [0, 1], was 1.5"),
+                broken(
+                        "unknown preset rule",
+                        json -> json.replace(
+                                "\"thresholds\" : [ 0.7, 0.0 ]", "\"rule\" : \"vibes\", \"thresholds\" : [ 0.7, 0.0 ]"),
+                        "manifest.json",
+                        "presets.fast.rule",
+                        "unknown rule 'vibes'; use max_softmax, entropy or patience"),
+                broken(
+                        "negative entropy bound",
+                        json -> json.replace(
+                                "\"thresholds\" : [ 0.7, 0.0 ]",
+                                "\"rule\" : \"entropy\", \"thresholds\" : [ -0.2, 2.3 ]"),
+                        "manifest.json",
+                        "presets.fast.thresholds[0]",
+                        "an entropy bound must be a number of nats >= 0, was -0.2"),
+                broken(
+                        "patience beyond the head count",
+                        json -> json.replace(
+                                "\"thresholds\" : [ 0.7, 0.0 ]", "\"rule\" : \"patience\", \"patience\" : 3"),
+                        "manifest.json",
+                        "presets.fast.patience",
+                        "needs how many consecutive heads must agree (1..2), was 3"),
+                broken(
+                        "patience preset with thresholds",
+                        json -> json.replace(
+                                "\"thresholds\" : [ 0.7, 0.0 ]",
+                                "\"rule\" : \"patience\", \"patience\" : 2, \"thresholds\" : [ 0.7, 0.0 ]"),
+                        "manifest.json",
+                        "presets.fast.thresholds",
+                        "rule patience takes no thresholds"),
                 broken(
                         "evaluation per head count",
                         json -> json.replace("[ 0.8, 0.9 ]", "[ 0.8 ]"),

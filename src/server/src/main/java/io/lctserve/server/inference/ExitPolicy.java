@@ -26,8 +26,9 @@ public interface ExitPolicy {
         };
     }
 
-    /** BranchyNet's rule: a head answers when the entropy of its softmax (in nats) is below {@code maxEntropy}. */
-    static ExitPolicy entropy(double maxEntropy) {
+    /** BranchyNet's rule: head k answers when the entropy of its softmax (in nats) is below {@code maxEntropy[k]}. */
+    static ExitPolicy entropy(double[] maxEntropy) {
+        double[] bound = maxEntropy.clone();
         return (stage, p, agreeing) -> {
             double h = 0;
             for (float v : p) {
@@ -35,7 +36,7 @@ public interface ExitPolicy {
                     h -= v * Math.log(v);
                 }
             }
-            return h < maxEntropy;
+            return h < bound[stage];
         };
     }
 

@@ -11,8 +11,9 @@ import java.util.stream.Collectors;
 import org.springframework.stereotype.Component;
 
 /**
- * Turns a request's {@code parameters} (the per-request knob: mode, threshold or preset,
- * max_stage, deadline_ms) into checked {@link InferenceOptions}, or a 400 that names the problem.
+ * Turns a request's {@code parameters} (the per-request knob: mode; an exit rule with its setting,
+ * or a preset; max_stage; deadline_ms) into checked {@link InferenceOptions}, or a 400 that names
+ * the problem. With neither a setting nor a preset, early exit uses the configured default preset.
  */
 @Component
 public class InferenceOptionsResolver {
@@ -94,32 +95,44 @@ public class InferenceOptionsResolver {
             }
             return new InferenceOptions(mode, null, mode.wireName(), lastStage, deadline, collectHeads);
         }
-        String rule = p.get(RULE) == null ? MAX_SOFTMAX : String.valueOf(p.get(RULE));
-        Map<String, String> ownParameter =
-                Map.of(THRESHOLD, MAX_SOFTMAX, PRESET, MAX_SOFTMAX, ENTROPY, ENTROPY, PATIENCE, PATIENCE);
-        if (!List.of(MAX_SOFTMAX, ENTROPY, PATIENCE).contains(rule)) {
+        Object requestedRule = p.get(RULE);
+        if (requestedRule != null && !List.of(MAX_SOFTMAX, ENTROPY, PATIENCE).contains(String.valueOf(requestedRule))) {
             throw new InvalidRequestException(
-                    "unknown rule '" + rule + "'; use " + MAX_SOFTMAX + ", " + ENTROPY + " or " + PATIENCE);
+                    "unknown rule '" + requestedRule + "'; use " + MAX_SOFTMAX + ", " + ENTROPY + " or " + PATIENCE);
         }
+        long given = java.util.stream.Stream.of(THRESHOLD, ENTROPY, PATIENCE, PRESET)
+                .filter(key -> p.get(key) != null)
+                .count();
+        if (given > 1) {
+            throw new InvalidRequestException(
+                    "give one of " + THRESHOLD + ", " + ENTROPY + ", " + PATIENCE + " or " + PRESET + ", not several");
+        }
+        Preset byDefault = model.manifest().presets().get(properties.defaultPreset());
+        boolean defaultFits = requestedRule == null
+                || (byDefault != null && byDefault.ruleOrDefault().equals(String.valueOf(requestedRule)));
+        if (p.get(PRESET) != null || (given == 0 && defaultFits)) {
+            return fromPreset(model, p.get(PRESET), requestedRule, mode, lastStage, deadline, collectHeads);
+        }
+        String rule = requestedRule != null
+                ? String.valueOf(requestedRule)
+                : p.get(ENTROPY) != null ? ENTROPY : p.get(PATIENCE) != null ? PATIENCE : MAX_SOFTMAX;
+        Map<String, String> ownParameter = Map.of(THRESHOLD, MAX_SOFTMAX, ENTROPY, ENTROPY, PATIENCE, PATIENCE);
         ownParameter.forEach((key, owner) -> {
             if (p.get(key) != null && !owner.equals(rule)) {
                 throw new InvalidRequestException(key + " applies to rule " + owner + ", not " + rule);
             }
         });
-        return switch (rule) {
+        ExitPolicy policy;
+        String label;
+        switch (rule) {
             case ENTROPY -> {
                 Double maxEntropy = number(p.get(ENTROPY), ENTROPY);
-                if (maxEntropy == null || !(maxEntropy >= 0)) {
+                if (maxEntropy == null || !(maxEntropy >= 0) || maxEntropy.isInfinite()) {
                     throw new InvalidRequestException("rule entropy needs " + ENTROPY
                             + ": the largest softmax entropy (nats, >= 0) at which a head may answer");
                 }
-                yield new InferenceOptions(
-                        mode,
-                        ExitPolicy.entropy(maxEntropy),
-                        "entropy:" + maxEntropy,
-                        lastStage,
-                        deadline,
-                        collectHeads);
+                policy = ExitPolicy.entropy(filled(model, maxEntropy));
+                label = "entropy:" + maxEntropy;
             }
             case PATIENCE -> {
                 Integer heads = integer(p.get(PATIENCE), PATIENCE);
@@ -127,54 +140,76 @@ public class InferenceOptionsResolver {
                     throw new InvalidRequestException("rule patience needs " + PATIENCE
                             + ": how many consecutive heads must agree (1.." + model.exitCount() + ")");
                 }
-                yield new InferenceOptions(
-                        mode, ExitPolicy.patience(heads), "patience:" + heads, lastStage, deadline, collectHeads);
+                policy = ExitPolicy.patience(heads);
+                label = "patience:" + heads;
             }
-            default -> maxSoftmax(model, p, mode, lastStage, deadline, collectHeads);
-        };
+            default -> {
+                Double threshold = number(p.get(THRESHOLD), THRESHOLD);
+                if (threshold == null) {
+                    threshold = properties.defaultThreshold();
+                } else if (!(threshold >= 0 && threshold <= 1)) {
+                    throw new InvalidRequestException(THRESHOLD + " must be in [0, 1], was " + p.get(THRESHOLD));
+                }
+                policy = ExitPolicy.maxSoftmax(filled(model, threshold));
+                label = "threshold:" + threshold;
+            }
+        }
+        return new InferenceOptions(mode, policy, label, lastStage, deadline, collectHeads);
     }
 
-    /** The paper's rule, with thresholds from the request, a preset, or the configured default. */
-    private InferenceOptions maxSoftmax(
-            LoadedModel model, Map<String, ?> p, Mode mode, int lastStage, long deadline, boolean collectHeads) {
-        Double threshold = number(p.get(THRESHOLD), THRESHOLD);
-        Object preset = p.get(PRESET);
-        if (threshold != null && preset != null) {
-            throw new InvalidRequestException("give " + THRESHOLD + " or " + PRESET + ", not both");
+    /**
+     * A manifest preset, named by the request or else the configured default; it carries its own
+     * rule. Without the default preset in the manifest, the configured default threshold applies.
+     */
+    private InferenceOptions fromPreset(
+            LoadedModel model,
+            Object requested,
+            Object requestedRule,
+            Mode mode,
+            int lastStage,
+            long deadline,
+            boolean collectHeads) {
+        String name = requested != null ? String.valueOf(requested) : properties.defaultPreset();
+        Preset preset = model.manifest().presets().get(name);
+        if (preset == null && requested != null) {
+            throw new InvalidRequestException("unknown preset '" + name + "' for model " + model.name() + "; it has "
+                    + (model.manifest().presets().isEmpty()
+                            ? "no presets"
+                            : model.manifest().presets().keySet().stream()
+                                    .sorted()
+                                    .collect(Collectors.joining(", "))));
         }
-        double[] thresholds;
-        String rule;
-        if (threshold != null) {
-            if (!(threshold >= 0 && threshold <= 1)) {
-                throw new InvalidRequestException(THRESHOLD + " must be in [0, 1], was " + p.get(THRESHOLD));
-            }
-            thresholds = new double[model.exitCount()];
-            Arrays.fill(thresholds, threshold);
-            rule = "threshold:" + threshold;
-        } else {
-            String name = preset != null ? String.valueOf(preset) : properties.defaultPreset();
-            Preset found = model.manifest().presets().get(name);
-            if (found == null && preset != null) {
-                throw new InvalidRequestException(
-                        "unknown preset '" + name + "' for model " + model.name() + "; it has "
-                                + (model.manifest().presets().isEmpty()
-                                        ? "no presets"
-                                        : model.manifest().presets().keySet().stream()
-                                                .sorted()
-                                                .collect(Collectors.joining(", "))));
-            }
-            if (found != null) {
-                thresholds = found.thresholds().stream()
-                        .mapToDouble(Double::doubleValue)
-                        .toArray();
-                rule = "preset:" + name;
-            } else {
-                thresholds = new double[model.exitCount()];
-                Arrays.fill(thresholds, properties.defaultThreshold());
-                rule = "threshold:" + properties.defaultThreshold();
-            }
+        if (preset == null) {
+            return new InferenceOptions(
+                    mode,
+                    ExitPolicy.maxSoftmax(filled(model, properties.defaultThreshold())),
+                    "threshold:" + properties.defaultThreshold(),
+                    lastStage,
+                    deadline,
+                    collectHeads);
         }
-        return new InferenceOptions(mode, ExitPolicy.maxSoftmax(thresholds), rule, lastStage, deadline, collectHeads);
+        String rule = preset.ruleOrDefault();
+        if (requestedRule != null && !rule.equals(String.valueOf(requestedRule))) {
+            throw new InvalidRequestException("preset '" + name + "' uses rule " + rule + ", not " + requestedRule
+                    + "; leave out " + RULE + " or name a preset of rule " + requestedRule);
+        }
+        ExitPolicy policy =
+                switch (rule) {
+                    case Preset.ENTROPY -> ExitPolicy.entropy(values(preset));
+                    case Preset.PATIENCE -> ExitPolicy.patience(preset.patience());
+                    default -> ExitPolicy.maxSoftmax(values(preset));
+                };
+        return new InferenceOptions(mode, policy, "preset:" + name, lastStage, deadline, collectHeads);
+    }
+
+    private static double[] values(Preset preset) {
+        return preset.thresholds().stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static double[] filled(LoadedModel model, double value) {
+        double[] perHead = new double[model.exitCount()];
+        Arrays.fill(perHead, value);
+        return perHead;
     }
 
     private static Mode mode(Object value) {

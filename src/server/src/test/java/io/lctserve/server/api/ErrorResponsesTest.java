@@ -131,7 +131,14 @@ class ErrorResponsesTest {
                         "unknown preset",
                         valid("{\"preset\":\"turbo\"}"),
                         "unknown preset 'turbo' for model fashion-mnist"),
-                Arguments.of("threshold and preset", valid("{\"threshold\":0.5,\"preset\":\"fast\"}"), "not both"),
+                Arguments.of(
+                        "threshold and preset",
+                        valid("{\"threshold\":0.5,\"preset\":\"fast\"}"),
+                        "give one of threshold, entropy, patience or preset, not several"),
+                Arguments.of(
+                        "preset of another rule",
+                        valid("{\"rule\":\"entropy\",\"preset\":\"fast\"}"),
+                        "preset 'fast' uses rule max_softmax, not entropy"),
                 Arguments.of("max_stage out of range", valid("{\"max_stage\":9}"), "max_stage 9 is out of range"),
                 Arguments.of("max_stage not whole", valid("{\"max_stage\":1.5}"), "max_stage must be a whole number"),
                 Arguments.of(
@@ -151,7 +158,7 @@ class ErrorResponsesTest {
                         "rule entropy needs entropy"),
                 Arguments.of(
                         "threshold with the entropy rule",
-                        valid("{\"rule\":\"entropy\",\"entropy\":0.3,\"threshold\":0.5}"),
+                        valid("{\"rule\":\"entropy\",\"threshold\":0.5}"),
                         "threshold applies to rule max_softmax, not entropy"),
                 Arguments.of(
                         "patience beyond the heads",
@@ -247,5 +254,20 @@ class ErrorResponsesTest {
                 .andExpect(jsonPath("$.outputs[0].name").value("probabilities"))
                 .andExpect(jsonPath("$.outputs[0].shape[1]").value(10))
                 .andExpect(jsonPath("$.parameters.rule").value("preset:fast"));
+    }
+
+    @Test
+    void modelMetadataListsThePresetsWithTheirRules() throws Exception {
+        mvc.perform(get("/v2/models/fashion-mnist"))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.parameters.presets.balanced.thresholds.length()")
+                        .value(4))
+                .andExpect(jsonPath("$.parameters.presets.balanced.rule").doesNotExist())
+                .andExpect(
+                        jsonPath("$.parameters.presets.balanced-entropy.rule").value("entropy"))
+                .andExpect(
+                        jsonPath("$.parameters.presets.fast-patience.patience").isNumber())
+                .andExpect(jsonPath("$.parameters.presets.fast-patience.thresholds")
+                        .doesNotExist());
     }
 }

@@ -3,6 +3,7 @@ package io.lctserve.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lctserve.core.manifest.Manifest;
+import io.lctserve.core.manifest.Preset;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
@@ -89,12 +90,20 @@ class ServingIntegrationTest {
     }
 
     @Test
-    void presetAccuracyThroughHttpIsTheManifestsAndExitsEarly() {
+    void everyPresetsAccuracyThroughHttpIsTheManifestsAndExitsEarly() {
         Manifest m = ShippedModel.manifest();
-        int[][] balanced = classifyTestSet("{\"preset\":\"balanced\"}");
+        assertThat(m.presets().values())
+                .extracting(Preset::ruleOrDefault)
+                .contains("max_softmax", "entropy", "patience");
 
-        assertThat(accuracy(balanced)).isEqualTo(m.presets().get("balanced").testAccuracy());
-        assertThat(meanExit(balanced)).isLessThan(m.exitCount() - 1);
+        m.presets().forEach((name, preset) -> {
+            int[][] answers = classifyTestSet("{\"preset\":\"" + name + "\"}");
+
+            assertThat(accuracy(answers)).as(name).isEqualTo(preset.testAccuracy());
+            assertThat(meanExit(answers)).as(name).isLessThan(m.exitCount() - 1);
+        });
+        Http.Reply r = http.postJson(INFER, ShippedModel.inferBody(0, 1, "{\"preset\":\"balanced-entropy\"}"));
+        assertThat(r.json().get("parameters").get("rule").asString()).isEqualTo("preset:balanced-entropy");
     }
 
     @Test

@@ -10,6 +10,10 @@ import io.lctserve.trainer.evaluation.ModelEvaluation;
 import io.lctserve.trainer.evaluation.Report;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -43,6 +47,13 @@ final class EvaluateCommand implements Callable<Integer> {
                     "Model folder of the same network trained with --mode backprop, shown beside it in the report.")
     Path backpropReference;
 
+    @Option(
+            names = "--submodel-reference",
+            paramLabel = "DIR",
+            description = "Model folder of a network of sub-model K's size trained alone (train --mode backprop"
+                    + " --submodel K), shown beside sub-model K in the report. Repeatable.")
+    List<Path> submodelReferences = new ArrayList<>();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -64,14 +75,57 @@ final class EvaluateCommand implements Callable<Integer> {
                     "the test images are 1x" + test.rows() + "x" + test.cols() + " but the model takes "
                             + staged.manifest().input().shape().subList(1, 4));
         }
+        if (report == null && (!submodelReferences.isEmpty() || backpropReference != null)) {
+            throw new IllegalArgumentException(
+                    "--submodel-reference and --backprop-reference go into the report:" + " add --report DIR");
+        }
         ExitAnalysis analysis = ModelEvaluation.analyze(staged, test);
         PrintWriter out = spec.commandLine().getOut();
         out.print(ModelEvaluation.report(analysis, staged.manifest().presets()));
         if (report != null) {
             Manifest baseline = backpropReference == null ? null : BackpropBaseline.load(backpropReference);
-            Report.write(report, staged.manifest(), analysis, baseline);
+            Report.write(report, staged.manifest(), analysis, baseline, submodels(staged, analysis, baseline));
             out.println("wrote " + report.resolve("REPORT.md") + " and its plots");
         }
         return 0;
+    }
+
+    /** One row per sub-model, each beside its same-size network trained alone when one was given. */
+    private List<Report.Submodel> submodels(StagedModel staged, ExitAnalysis analysis, Manifest baseline)
+            throws Exception {
+        Manifest m = staged.manifest();
+        int last = m.exitCount() - 1;
+        Map<Integer, Manifest> alone = new HashMap<>();
+        if (baseline != null) {
+            alone.put(last, baseline);
+        }
+        for (Path dir : submodelReferences) {
+            Manifest reference = ModelFolder.load(dir).manifest();
+            int k = reference.exitCount() - 1;
+            if (k >= last) {
+                throw new IllegalArgumentException(
+                        dir + " has " + reference.exitCount() + " stages: a sub-model of " + m.name() + " has at most "
+                                + last + " (the whole network's reference is --backprop-reference)");
+            }
+            if (reference.fullModelMacs() != m.macsThroughExit(k)) {
+                throw new IllegalArgumentException(dir + " is not the size of sub-model " + k + ": "
+                        + reference.fullModelMacs() + " MACs per image, sub-model " + k + " has "
+                        + m.macsThroughExit(k) + " (train it with --submodel " + k + ")");
+            }
+            if (reference.evaluation() == null) {
+                throw new IllegalArgumentException(dir + " has no evaluation in its manifest");
+            }
+            alone.put(k, reference);
+        }
+        List<Report.Submodel> rows = new ArrayList<>();
+        for (int k = 0; k <= last; k++) {
+            rows.add(new Report.Submodel(
+                    k,
+                    m.macsThroughExit(k),
+                    staged.parametersThroughExit(k),
+                    analysis.headAccuracy()[k],
+                    alone.get(k)));
+        }
+        return rows;
     }
 }

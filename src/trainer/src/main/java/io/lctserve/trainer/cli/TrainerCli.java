@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             TrainCommand.class,
             EvaluateCommand.class,
+            CalibrateCommand.class,
             RecordBaselineCommand.class,
             ExportSubmodelCommand.class,
             CommandLine.HelpCommand.class

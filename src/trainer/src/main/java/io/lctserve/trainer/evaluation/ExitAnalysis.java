@@ -1,12 +1,14 @@
 package io.lctserve.trainer.evaluation;
 
 import io.lctserve.core.manifest.Manifest;
+import io.lctserve.core.manifest.Preset;
 import io.lctserve.trainer.training.HeadEvaluation;
 
 /**
  * What every exit of a staged model does on one labelled image set: per-head accuracy, the
- * ensemble of all heads, and the accuracy and cost of early exit under per-head max-softmax
- * thresholds (the paper's rule; the last head always answers).
+ * ensemble of all heads, and the accuracy and cost of early exit under each exit rule: per-head
+ * max-softmax thresholds (the paper's rule), per-head entropy bounds, patience (in every rule the
+ * last head answers when no earlier head did).
  */
 public final class ExitAnalysis {
 
@@ -60,6 +62,10 @@ public final class ExitAnalysis {
         return samples;
     }
 
+    public int classes() {
+        return classes;
+    }
+
     public double[] exitCostFraction() {
         return exitCostFraction.clone();
     }
@@ -105,9 +111,31 @@ public final class ExitAnalysis {
         return simulate(new double[] {maxEntropy}, (k, i) -> entropy(k, i) < maxEntropy);
     }
 
+    /** Early exit where head k answers once the entropy of its softmax (nats) is below {@code maxEntropy[k]}. */
+    public Outcome earlyExitByEntropy(double[] maxEntropy) {
+        if (maxEntropy.length != heads) {
+            throw new IllegalArgumentException("need " + heads + " entropy bounds, got " + maxEntropy.length);
+        }
+        double[] bounds = maxEntropy.clone();
+        return simulate(bounds, (k, i) -> entropy(k, i) < bounds[k]);
+    }
+
     /** Early exit once {@code heads} consecutive heads agree on the class (PABEE's patience rule). */
     public Outcome earlyExitByPatience(int heads) {
         return simulate(new double[] {heads}, (k, i) -> agreeing(k, i) >= heads);
+    }
+
+    /** What a manifest preset does on these images, under its own rule. */
+    public Outcome outcome(Preset preset) {
+        return switch (preset.ruleOrDefault()) {
+            case Preset.ENTROPY -> earlyExitByEntropy(values(preset.thresholds()));
+            case Preset.PATIENCE -> earlyExitByPatience(preset.patience());
+            default -> earlyExit(values(preset.thresholds()));
+        };
+    }
+
+    private static double[] values(java.util.List<Double> list) {
+        return list.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     private double entropy(int k, int i) {
@@ -151,7 +179,7 @@ public final class ExitAnalysis {
         return new Outcome(setting, right / (double) samples, cost / samples, exits);
     }
 
-    /** Early exit with one threshold for every head (the last head always answers). */
+    /** Early exit with one max-softmax threshold for every head (the last head always answers). */
     public Outcome earlyExit(double sharedThreshold) {
         double[] t = new double[heads];
         java.util.Arrays.fill(t, sharedThreshold);

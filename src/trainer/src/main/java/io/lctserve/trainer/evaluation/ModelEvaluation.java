@@ -39,17 +39,56 @@ public final class ModelEvaluation {
                 backpropAccuracy);
     }
 
-    /** Calibrates each preset on validation data and records its test-set outcome. */
+    /**
+     * Calibrates each preset on validation data and records its test-set outcome: accurate,
+     * balanced and fast for the max-softmax rule, then the same budgets for entropy and patience
+     * ({@code balanced-entropy}, {@code balanced-patience}, ...).
+     */
     public static Map<String, Preset> presets(ExitAnalysis validation, ExitAnalysis test) {
         Map<String, Preset> presets = new LinkedHashMap<>();
-        ThresholdCalibration.BUDGETS.forEach((name, budget) -> {
-            double[] thresholds =
-                    ThresholdCalibration.calibrate(validation, budget).thresholds();
-            ExitAnalysis.Outcome onTest = test.earlyExit(thresholds);
-            presets.put(
-                    name, new Preset(rounded(thresholds), round(onTest.accuracy()), round(onTest.meanMacsFraction())));
-        });
+        ThresholdCalibration.BUDGETS.forEach((name, budget) -> presets.put(
+                name,
+                measured(
+                        test,
+                        new Preset(
+                                rounded(ThresholdCalibration.calibrate(validation, budget)
+                                        .thresholds()),
+                                null,
+                                null))));
+        ThresholdCalibration.BUDGETS.forEach((name, budget) -> presets.put(
+                name + "-" + Preset.ENTROPY,
+                measured(
+                        test,
+                        new Preset(
+                                Preset.ENTROPY,
+                                rounded(ThresholdCalibration.calibrateEntropy(validation, budget)
+                                        .thresholds()),
+                                null,
+                                null,
+                                null))));
+        ThresholdCalibration.BUDGETS.forEach((name, budget) -> presets.put(
+                name + "-" + Preset.PATIENCE,
+                measured(
+                        test,
+                        new Preset(
+                                Preset.PATIENCE,
+                                null,
+                                (int) ThresholdCalibration.calibratePatience(validation, budget)
+                                        .thresholds()[0],
+                                null,
+                                null))));
         return presets;
+    }
+
+    /** The preset with its test-set accuracy and mean MACs fraction filled in. */
+    private static Preset measured(ExitAnalysis test, Preset preset) {
+        ExitAnalysis.Outcome o = test.outcome(preset);
+        return new Preset(
+                preset.rule(),
+                preset.thresholds(),
+                preset.patience(),
+                round(o.accuracy()),
+                round(o.meanMacsFraction()));
     }
 
     /** A plain-text report: per-head accuracy, ensemble, the early-exit curve and the presets. */
@@ -84,12 +123,8 @@ public final class ModelEvaluation {
             sb.append(line(String.format(Locale.ROOT, "%9d", k), test.earlyExitByPatience(k)));
         }
         if (!presets.isEmpty()) {
-            sb.append(String.format(Locale.ROOT, "%npresets (thresholds calibrated on validation data)%n"));
-            presets.forEach((name, p) -> sb.append(line(
-                    String.format(Locale.ROOT, "%9s", name),
-                    test.earlyExit(p.thresholds().stream()
-                            .mapToDouble(Double::doubleValue)
-                            .toArray()))));
+            sb.append(String.format(Locale.ROOT, "%npresets (calibrated on validation data)%n"));
+            presets.forEach((name, p) -> sb.append(line(String.format(Locale.ROOT, "%17s", name), test.outcome(p))));
         }
         return sb.toString();
     }

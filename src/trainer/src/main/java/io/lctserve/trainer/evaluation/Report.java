@@ -27,9 +27,23 @@ public final class Report {
     private Report() {}
 
     /**
-     * @param backprop manifest of the same network trained by backprop, or null
+     * Sub-model k (stages 0..k + head k) as a standalone model, beside the network of the same size
+     * trained alone by backprop when there is one.
+     *
+     * @param stage k
+     * @param macs multiply-accumulates per image
+     * @param parameters weights as exported
+     * @param accuracy test accuracy of head k of the staged model
+     * @param alone the same-size network trained alone (its manifest), or null
      */
-    public static void write(Path dir, Manifest model, ExitAnalysis test, Manifest backprop) throws IOException {
+    public record Submodel(int stage, long macs, long parameters, double accuracy, Manifest alone) {}
+
+    /**
+     * @param backprop manifest of the same network trained by backprop, or null
+     * @param submodels one row per sub-model, in stage order
+     */
+    public static void write(Path dir, Manifest model, ExitAnalysis test, Manifest backprop, List<Submodel> submodels)
+            throws IOException {
         System.setProperty("java.awt.headless", "true");
         Files.createDirectories(dir);
         Map<String, Preset> presets = model.presets();
@@ -108,7 +122,7 @@ public final class Report {
                 .yAxisTitle("images")
                 .build();
         for (Map.Entry<String, Preset> p : presets.entrySet()) {
-            ExitAnalysis.Outcome o = test.earlyExit(thresholds(p.getValue()));
+            ExitAnalysis.Outcome o = test.outcome(p.getValue());
             List<Integer> counts = new ArrayList<>();
             for (int c : o.exitCounts()) {
                 counts.add(c);
@@ -119,13 +133,15 @@ public final class Report {
                 histogram, dir.resolve("exit-histogram.png").toString(), BitmapEncoder.BitmapFormat.PNG);
 
         Files.writeString(
-                dir.resolve("REPORT.md"), markdown(model, test, backprop, maxSoftmax, entropy, patience, ensembleCost));
+                dir.resolve("REPORT.md"),
+                markdown(model, test, backprop, submodels, maxSoftmax, entropy, patience, ensembleCost));
     }
 
     private static String markdown(
             Manifest model,
             ExitAnalysis test,
             Manifest backprop,
+            List<Submodel> submodels,
             List<ExitAnalysis.Outcome> maxSoftmax,
             List<ExitAnalysis.Outcome> entropy,
             List<ExitAnalysis.Outcome> patience,
@@ -171,15 +187,17 @@ public final class Report {
                                 100 * backprop.evaluation().ensembleAccuracy())
                         : ""));
         md.append("\n![per-head accuracy](head-accuracy.png)\n\n## Presets\n\n");
-        md.append(
-                "| preset | thresholds | accuracy | MACs fraction | mean exit stage | exits per head |\n|---|---|---|---|---|---|\n");
+        md.append("Calibrated on the validation split; accuracy and cost here are on the test set.\n\n");
+        md.append("| preset | rule | setting | accuracy | MACs fraction | mean exit stage | exits per head |\n"
+                + "|---|---|---|---|---|---|---|\n");
         model.presets().forEach((name, p) -> {
-            ExitAnalysis.Outcome o = test.earlyExit(thresholds(p));
+            ExitAnalysis.Outcome o = test.outcome(p);
             md.append(String.format(
                     Locale.ROOT,
-                    "| %s | %s | %.2f %% | %.3f | %.2f | %s |%n",
+                    "| %s | %s | %s | %.2f %% | %.3f | %.2f | %s |%n",
                     name,
-                    p.thresholds(),
+                    p.ruleOrDefault(),
+                    p.patience() != null ? p.patience() + " heads agree" : p.thresholds(),
                     100 * o.accuracy(),
                     o.meanMacsFraction(),
                     o.meanExitStage(),
@@ -189,7 +207,36 @@ public final class Report {
         curveTable(md, "Max softmax, one threshold for every head", "threshold", maxSoftmax);
         curveTable(md, "Entropy rule (a head answers below this many nats)", "entropy", entropy);
         curveTable(md, "Patience rule (this many consecutive heads agree)", "heads", patience);
+        submodelTable(md, submodels);
         return md.toString();
+    }
+
+    private static void submodelTable(StringBuilder md, List<Submodel> submodels) {
+        md.append("## Sub-models as standalone models\n\n")
+                .append("Sub-model k is stages 0..k with head k as its classifier (`lctserve-trainer export-submodel")
+                .append(
+                        " --stage k`). Beside it, where one was given (`evaluate --submodel-reference`), the network of")
+                .append(" exactly that size trained alone by backprop.\n\n")
+                .append(
+                        "| sub-model | MACs | parameters | accuracy, cut from this model | trained alone by backprop |\n")
+                .append("|---|---|---|---|---|\n");
+        for (Submodel s : submodels) {
+            String alone = s.alone() == null || s.alone().evaluation() == null
+                    ? "-"
+                    : String.format(
+                            Locale.ROOT,
+                            "%.2f %%",
+                            100 * s.alone().evaluation().headAccuracy().get(s.stage()));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %d | %,d | %,d | %.2f %% | %s |%n",
+                    s.stage(),
+                    s.macs(),
+                    s.parameters(),
+                    100 * s.accuracy(),
+                    alone));
+        }
+        md.append('\n');
     }
 
     private static void curveTable(
@@ -226,10 +273,6 @@ public final class Report {
             macs += s.macs() + s.head().macs();
         }
         return macs / (double) m.fullModelMacs();
-    }
-
-    private static double[] thresholds(Preset p) {
-        return p.thresholds().stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     private static String label(Manifest m) {

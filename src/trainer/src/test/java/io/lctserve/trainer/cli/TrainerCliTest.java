@@ -3,6 +3,7 @@ package io.lctserve.trainer.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lctserve.core.manifest.Manifest;
+import io.lctserve.core.manifest.ManifestJson;
 import io.lctserve.core.model.ModelFolder;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -106,12 +107,140 @@ class TrainerCliTest {
         assertThat(m.evaluation().samples()).isEqualTo(1000);
         assertThat(m.evaluation().headAccuracy()).hasSize(3).allSatisfy(a -> assertThat(a)
                 .isGreaterThan(0.4));
-        assertThat(m.presets()).containsOnlyKeys("accurate", "balanced", "fast");
-        m.presets().values().forEach(p -> {
-            assertThat(p.thresholds()).hasSize(3).allSatisfy(t -> assertThat(t).isBetween(0.0, 1.0));
-            assertThat(p.thresholds().get(2)).isZero();
-            assertThat(p.meanMacsFraction()).isBetween(0.0, 1.0);
+        assertThat(m.presets().keySet())
+                .containsExactly(
+                        "accurate",
+                        "balanced",
+                        "fast",
+                        "accurate-entropy",
+                        "balanced-entropy",
+                        "fast-entropy",
+                        "accurate-patience",
+                        "balanced-patience",
+                        "fast-patience");
+        m.presets().forEach((name, p) -> {
+            assertThat(p.meanMacsFraction()).as(name).isBetween(0.0, 1.0);
+            switch (p.ruleOrDefault()) {
+                case "max_softmax" -> {
+                    assertThat(p.thresholds()).hasSize(3).allSatisfy(t -> assertThat(t)
+                            .isBetween(0.0, 1.0));
+                    assertThat(p.thresholds().get(2)).isZero();
+                }
+                case "entropy" -> {
+                    assertThat(p.thresholds()).hasSize(3).allSatisfy(t -> assertThat(t)
+                            .isBetween(0.0, 2.3026));
+                    assertThat(p.thresholds().get(2)).isEqualTo(2.3026); // ln(10), rounded up: always answers
+                }
+                default -> assertThat(p.patience()).as(name).isBetween(1, 3);
+            }
         });
+    }
+
+    @Test
+    void calibrateRecomputesThePresetsTrainWrote(@TempDir Path dir) throws Exception {
+        Path copy = dir.resolve("fm-small/1");
+        Files.createDirectories(copy);
+        try (var files = Files.list(model)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        Manifest trained = ModelFolder.load(model).manifest();
+        Path manifest = copy.resolve(ModelFolder.MANIFEST_FILE);
+        Manifest stripped = ManifestJson.read(manifest);
+        ManifestJson.write(
+                new Manifest(
+                        stripped.format(),
+                        stripped.name(),
+                        stripped.version(),
+                        stripped.labels(),
+                        stripped.input(),
+                        stripped.stages(),
+                        stripped.evaluation(),
+                        Map.of(),
+                        stripped.training()),
+                manifest);
+
+        Run r = run("calibrate", "--model", copy.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("calibrated 9 presets on 1000 validation images");
+        Manifest calibrated = ModelFolder.load(copy).manifest();
+        assertThat(calibrated.presets().keySet())
+                .containsExactlyElementsOf(trained.presets().keySet());
+        trained.presets().forEach((name, p) -> {
+            assertThat(calibrated.presets().get(name).thresholds()).as(name).isEqualTo(p.thresholds());
+            assertThat(calibrated.presets().get(name).patience()).as(name).isEqualTo(p.patience());
+        });
+    }
+
+    @Test
+    void theSameSizeNetworkTrainedAloneStandsBesideItsSubmodelInTheReport(@TempDir Path dir) throws Exception {
+        Path alone = dir.resolve("fm-small-submodel-1/1");
+        List<String> args = new ArrayList<>(List.of(
+                "train",
+                "--mode",
+                "backprop",
+                "--submodel",
+                "1",
+                "--output",
+                alone.toString(),
+                "--epochs",
+                "1",
+                "--limit",
+                "2048",
+                "--batch-size",
+                "64",
+                "--validation",
+                "500",
+                "--test-limit",
+                "500",
+                "--threads",
+                "2"));
+        args.addAll(SMALL_NETWORK);
+        Run train = run(args.toArray(String[]::new));
+        assertThat(train.exitCode()).as(train.err()).isZero();
+        Manifest cut = ModelFolder.load(model).manifest();
+        Manifest own = ModelFolder.load(alone).manifest();
+        assertThat(own.exitCount()).isEqualTo(2);
+        assertThat(own.fullModelMacs()).isEqualTo(cut.macsThroughExit(1));
+        assertThat(ModelFolder.load(alone).parametersThroughExit(1))
+                .isEqualTo(ModelFolder.load(model).parametersThroughExit(1));
+
+        Path report = dir.resolve("report");
+        Run r = run(
+                "evaluate",
+                "--model",
+                model.toString(),
+                "--report",
+                report.toString(),
+                "--submodel-reference",
+                alone.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        String row = String.format(
+                java.util.Locale.ROOT,
+                "| 1 | %,d | %,d | ",
+                cut.macsThroughExit(1),
+                ModelFolder.load(model).parametersThroughExit(1));
+        String table = Files.readString(report.resolve("REPORT.md"));
+        assertThat(table).contains(row);
+        assertThat(table.substring(table.indexOf(row)).lines().findFirst().orElseThrow())
+                .endsWith(String.format(
+                        java.util.Locale.ROOT,
+                        " %.2f %% |",
+                        100 * own.evaluation().headAccuracy().get(1)));
+
+        Run wrongSize = run(
+                "evaluate",
+                "--model",
+                model.toString(),
+                "--report",
+                report.toString(),
+                "--submodel-reference",
+                model.toString());
+        assertThat(wrongSize.exitCode()).isEqualTo(2);
+        assertThat(wrongSize.err()).contains("has 3 stages: a sub-model of fm-small has at most 2");
     }
 
     @Test

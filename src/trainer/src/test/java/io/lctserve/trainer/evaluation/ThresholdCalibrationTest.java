@@ -107,4 +107,34 @@ class ThresholdCalibrationTest {
         assertThat(two.exitCounts()[0]).isZero();
         assertThat(two.exitCounts()[1]).isPositive();
     }
+
+    @Test
+    void entropyAndPatiencePresetsStayWithinTheirBudgetsToo() {
+        ExitAnalysis validation = synthetic(6);
+        double full = validation.headAccuracy()[2];
+        double previousEntropyCost = 1.0;
+        double previousPatienceCost = 1.0;
+
+        for (double budget : ThresholdCalibration.BUDGETS.values()) {
+            ExitAnalysis.Outcome entropy = ThresholdCalibration.calibrateEntropy(validation, budget);
+            ExitAnalysis.Outcome patience = ThresholdCalibration.calibratePatience(validation, budget);
+
+            assertThat(entropy.accuracy()).isGreaterThanOrEqualTo(full - budget - 1e-12);
+            assertThat(patience.accuracy()).isGreaterThanOrEqualTo(full - budget - 1e-12);
+            assertThat(java.util.Arrays.stream(entropy.thresholds()).boxed().toList())
+                    .hasSize(3)
+                    .allSatisfy(t -> assertThat(t).isBetween(0.0, 2.3026));
+            assertThat(entropy.thresholds()[2]).isEqualTo(2.3026);
+            assertThat(patience.thresholds()[0]).isBetween(1.0, 3.0);
+            // the written setting reproduces the outcome it was chosen for
+            assertThat(validation.earlyExitByEntropy(entropy.thresholds()).accuracy())
+                    .isEqualTo(entropy.accuracy());
+            assertThat(entropy.meanMacsFraction())
+                    .isLessThanOrEqualTo(previousEntropyCost)
+                    .isLessThan(1.0);
+            assertThat(patience.meanMacsFraction()).isLessThanOrEqualTo(previousPatienceCost);
+            previousEntropyCost = entropy.meanMacsFraction();
+            previousPatienceCost = patience.meanMacsFraction();
+        }
+    }
 }
