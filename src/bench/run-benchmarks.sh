@@ -27,7 +27,7 @@ declare -A PARAMETERS=(
   [balanced]='{"preset":"balanced"}'
 )
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1)"
-echo "server: defaults (lctserve.max-concurrent-inferences=2, intra-op-threads=1); client: wrk -t1 on loopback"
+echo "server: defaults ($(grep -o '[0-9]* requests may compute at once' "$WORK/server.log"), intra-op-threads=1); client: wrk -t1 on loopback"
 for name in "${NAMES[@]}"; do
   $BENCH wrk-bodies --out "$WORK/$name.jsonl" --parameters "${PARAMETERS[$name]}"
 done
@@ -35,7 +35,7 @@ done
 for name in "${NAMES[@]}" "${NAMES[@]}"; do
   BODIES="$WORK/$name.jsonl" wrk -t1 -c4 -d15s -s src/bench/wrk/cycle.lua "http://localhost:$PORT" > /dev/null
 done
-for connections in 2 4; do
+for connections in 2 4 8; do
   for name in "${NAMES[@]}"; do
     echo "== wrk -c$connections $name ${PARAMETERS[$name]}"
     BODIES="$WORK/$name.jsonl" wrk -t1 -c"$connections" -d"${SECONDS_PER_RUN}s" --latency -s src/bench/wrk/cycle.lua \
@@ -43,4 +43,4 @@ for connections in 2 4; do
   done
 done
 echo "== lctserve-bench (all 10,000 test images per scenario, then the in-process baseline)"
-$BENCH run --url "http://localhost:$PORT" --concurrency 4 --baseline-concurrency 2 --warmup 2000
+$BENCH run --url "http://localhost:$PORT" --concurrency 8 --baseline-concurrency 2 --warmup 2000

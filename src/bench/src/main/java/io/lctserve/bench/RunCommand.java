@@ -42,8 +42,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(
             names = "--baseline-concurrency",
-            description = "Threads of the in-process loop (the server's"
-                    + " lctserve.max-concurrent-inferences). Default: ${DEFAULT-VALUE}")
+            description = "Threads of the in-process loop; it never waits on I/O, so one per core is its"
+                    + " best. Default: ${DEFAULT-VALUE}")
     int baselineConcurrency = 2;
 
     @Option(names = "--warmup", description = "Warm-up requests per scenario. Default: ${DEFAULT-VALUE}")

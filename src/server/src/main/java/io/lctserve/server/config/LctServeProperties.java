@@ -18,7 +18,10 @@ import org.springframework.validation.annotation.Validated;
  *     (falls back to {@code defaultThreshold} for a model without that preset)
  * @param defaultThreshold confidence every head must reach when no preset applies
  * @param intraOpThreads ONNX Runtime threads per graph run (1 suits many concurrent requests)
- * @param maxConcurrentInferences requests computing at once; the rest wait (the queue timer)
+ * @param maxConcurrentInferences requests computing at once, the rest wait (the queue timer); 0 means
+ *     twice the processors the JVM may use: with one ONNX Runtime thread per run, a request spends part
+ *     of its time reading, writing and waiting on the network, and the cores stay busy only if more
+ *     requests compute than there are cores
  * @param queueTimeout how long a request may wait for a compute slot before a 503
  * @param maxBatch largest batch one request may carry
  * @param maxRequestBytes largest request body; larger ones get 413
@@ -32,8 +35,16 @@ public record LctServeProperties(
         @NotNull @DefaultValue("balanced") String defaultPreset,
         @DecimalMin("0.0") @DecimalMax("1.0") @DefaultValue("0.9") double defaultThreshold,
         @Min(1) @DefaultValue("1") int intraOpThreads,
-        @Min(1) @DefaultValue("2") int maxConcurrentInferences,
+        @Min(0) @DefaultValue("0") int maxConcurrentInferences,
         @NotNull @DefaultValue("30s") Duration queueTimeout,
         @Min(1) @DefaultValue("256") int maxBatch,
         @Min(1024) @DefaultValue("8388608") long maxRequestBytes,
-        @NotNull @DefaultValue("0s") Duration drain) {}
+        @NotNull @DefaultValue("0s") Duration drain) {
+
+    /** How many requests may compute at once: {@code maxConcurrentInferences}, or its automatic value. */
+    public int computeSlots() {
+        return maxConcurrentInferences > 0
+                ? maxConcurrentInferences
+                : 2 * Runtime.getRuntime().availableProcessors();
+    }
+}

@@ -4,6 +4,8 @@ import io.lctserve.server.config.LctServeProperties;
 import io.lctserve.server.metrics.InferenceMetrics;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -13,11 +15,14 @@ import org.springframework.stereotype.Component;
 @Component
 public class InferenceGate {
 
+    private static final Logger log = LoggerFactory.getLogger(InferenceGate.class);
+
     private final Semaphore slots;
     private final long timeoutNanos;
 
     public InferenceGate(LctServeProperties properties) {
-        this.slots = new Semaphore(properties.maxConcurrentInferences(), true);
+        this.slots = new Semaphore(properties.computeSlots(), true);
+        log.info("{} requests may compute at once (lctserve.max-concurrent-inferences)", properties.computeSlots());
         this.timeoutNanos = properties.queueTimeout().toNanos();
     }
 

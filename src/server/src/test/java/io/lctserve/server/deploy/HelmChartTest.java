@@ -125,7 +125,8 @@ class HelmChartTest {
         assertThat(p.maxBatch()).isEqualTo(64);
         assertThat(p.modelRepository()).isEqualTo(Path.of("/opt/lctserve/models"));
         assertThat(p.drain()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(p.maxConcurrentInferences()).isEqualTo(2);
+        assertThat(p.maxConcurrentInferences()).isZero();
+        assertThat(p.computeSlots()).isEqualTo(2 * Runtime.getRuntime().availableProcessors());
         assertThat(data).containsEntry("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", "30s");
     }
 
