@@ -41,6 +41,13 @@ public final class Http {
                 .build());
     }
 
+    /** A POST with exactly these headers (none added: no Content-Type unless given), as Triton's client sends. */
+    public Reply post(String path, java.util.Map<String, String> headers, byte[] body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+        headers.forEach(b::header);
+        return send(b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+    }
+
     private Reply send(HttpRequest request) {
         try {
             HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());

@@ -160,6 +160,25 @@ class ServingIntegrationTest {
     }
 
     @Test
+    void aBinaryTensorRequestAsTritonsClientSendsItIsAnsweredLikeJson() {
+        int n = 16;
+        byte[] pixels = java.util.Arrays.copyOfRange(ShippedModel.testImages().pixels(), 0, n * 784);
+        byte[] json = ("{\"inputs\":[{\"name\":\"input\",\"shape\":[" + n + ",1,28,28],\"datatype\":\"UINT8\","
+                        + "\"parameters\":{\"binary_data_size\":" + pixels.length + "}}],"
+                        + "\"parameters\":{\"preset\":\"balanced\"}}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] body = java.util.Arrays.copyOf(json, json.length + pixels.length);
+        System.arraycopy(pixels, 0, body, json.length, pixels.length);
+
+        Http.Reply binary =
+                http.post(INFER, java.util.Map.of("Inference-Header-Content-Length", "" + json.length), body);
+        Http.Reply plain = http.postJson(INFER, ShippedModel.inferBody(0, n, "{\"preset\":\"balanced\"}"));
+
+        assertThat(binary.status()).as(binary.body()).isEqualTo(200);
+        assertThat(binary.json().get("outputs")).isEqualTo(plain.json().get("outputs"));
+    }
+
+    @Test
     void aBatchAnswersEachImageAsIfItCameAlone() {
         Http.Reply batch = http.postJson(INFER, ShippedModel.inferBody(100, 32, "{\"threshold\":0.9}"));
         JsonNode outputs = batch.json().get("outputs");

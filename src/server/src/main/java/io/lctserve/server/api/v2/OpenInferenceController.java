@@ -11,6 +11,7 @@ import io.lctserve.server.model.LoadedModel;
 import io.lctserve.server.model.ModelRegistry;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,10 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The Open Inference Protocol (KServe V2) REST endpoints. */
 @RestController
@@ -47,6 +50,7 @@ class OpenInferenceController {
     private final InferenceService inference;
     private final String serverVersion;
     private final int maxBatch;
+    private final JsonMapper json;
 
     OpenInferenceController(
             ModelRegistry registry,
@@ -54,7 +58,9 @@ class OpenInferenceController {
             ModelLookup lookup,
             InferenceService inference,
             LctServeProperties properties,
+            JsonMapper json,
             ObjectProvider<BuildProperties> build) {
+        this.json = json;
         this.registry = registry;
         this.availability = availability;
         this.maxBatch = properties.maxBatch();
@@ -105,14 +111,36 @@ class OpenInferenceController {
             @PathVariable(required = false) String version,
             @RequestBody InferRequest request)
             throws OrtException, InterruptedException {
+        return infer(name, version, request, null, System.nanoTime());
+    }
+
+    @PostMapping(
+            path = {"/models/{name}/infer", "/models/{name}/versions/{version}/infer"},
+            consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+    @Operation(
+            summary = "The same, in the binary tensor data extension: the JSON request in the first"
+                    + " Inference-Header-Content-Length bytes, then the input tensor as raw little-endian bytes"
+                    + " (inputs[0].parameters.binary_data_size)")
+    InferResponse inferBinary(
+            @PathVariable String name,
+            @PathVariable(required = false) String version,
+            @RequestHeader(value = BinaryTensorRequest.HEADER, required = false) String headerLength,
+            @RequestBody byte[] body)
+            throws OrtException, InterruptedException {
         long received = System.nanoTime();
+        BinaryTensorRequest binary = BinaryTensorRequest.parse(body, headerLength, json);
+        return infer(name, version, binary.request(), binary.tensors(), received);
+    }
+
+    private InferResponse infer(String name, String version, InferRequest request, ByteBuffer binary, long received)
+            throws OrtException, InterruptedException {
         LoadedModel model = lookup.find(name, version);
         List<String> wanted = requestedOutputs(request);
         InferenceResult result = inference.infer(
                 model,
                 () -> {
                     TensorDecoder.Decoded d = TensorDecoder.decode(
-                            request.inputs(), model.manifest().input(), maxBatch);
+                            request.inputs(), model.manifest().input(), maxBatch, binary);
                     return new InferenceService.ModelInput(d.pixels(), d.shape());
                 },
                 request.parameters(),

@@ -2,11 +2,13 @@ package io.lctserve.server.api.v2;
 
 import io.lctserve.core.manifest.TensorSpec;
 import io.lctserve.server.inference.InvalidRequestException;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
  * Reads the model input tensor of a V2 request into pixels in [0, 1]: FP32 values as they are,
- * UINT8 values divided by 255; {@code data} flat or nested to any depth, row-major.
+ * UINT8 values divided by 255; {@code data} flat or nested to any depth, row-major, or raw
+ * little-endian bytes after the JSON ({@link BinaryTensorRequest}).
  */
 final class TensorDecoder {
 
@@ -15,7 +17,12 @@ final class TensorDecoder {
     /** The decoded input: {@code pixels} in row-major order for {@code shape}. */
     record Decoded(float[] pixels, long[] shape) {}
 
-    static Decoded decode(List<InferRequest.Input> inputs, TensorSpec spec, int maxBatch) {
+    static final String BINARY_DATA_SIZE = "binary_data_size";
+
+    /**
+     * @param binary the bytes after the JSON of a binary tensor data request, or null for plain JSON
+     */
+    static Decoded decode(List<InferRequest.Input> inputs, TensorSpec spec, int maxBatch, ByteBuffer binary) {
         if (inputs == null || inputs.size() != 1) {
             throw new InvalidRequestException("expected exactly one input tensor '" + spec.name() + "', got "
                     + (inputs == null ? 0 : inputs.size()));
@@ -44,6 +51,14 @@ final class TensorDecoder {
                     "batch of " + shape[0] + " exceeds the server's limit of " + maxBatch + " (lctserve.max-batch)");
         }
         long expected = shape[0] * spec.elementsPerSample();
+        Object binarySize = in.parameters() == null ? null : in.parameters().get(BINARY_DATA_SIZE);
+        if (binarySize != null || (binary != null && in.data() == null)) {
+            return new Decoded(binary(in, binarySize, binary, uint8, expected), shape);
+        }
+        if (binary != null && binary.hasRemaining()) {
+            throw new InvalidRequestException("the body has " + binary.remaining() + " bytes after the JSON but"
+                    + " inputs[0] sends its data as JSON; give parameters." + BINARY_DATA_SIZE + " instead of data");
+        }
         TensorData data = in.data();
         if (data == null) {
             throw new InvalidRequestException("inputs[0].data must be a JSON array of numbers");
@@ -63,6 +78,33 @@ final class TensorDecoder {
             pixels[i] = uint8 ? uint8(values[i], i) : fp32(values[i], i);
         }
         return new Decoded(pixels, shape);
+    }
+
+    private static float[] binary(InferRequest.Input in, Object size, ByteBuffer binary, boolean uint8, long expected) {
+        if (in.data() != null) {
+            throw new InvalidRequestException(
+                    "inputs[0] has both data and parameters." + BINARY_DATA_SIZE + "; send one of them");
+        }
+        if (binary == null) {
+            throw new InvalidRequestException("inputs[0].parameters." + BINARY_DATA_SIZE + " needs the binary tensor"
+                    + " data extension: the JSON request in the first " + BinaryTensorRequest.HEADER
+                    + " bytes of the body, the tensor bytes after it");
+        }
+        long bytes = expected * (uint8 ? 1 : Float.BYTES);
+        if (!(size instanceof Number n) || n.doubleValue() != bytes) {
+            throw new InvalidRequestException("inputs[0].parameters." + BINARY_DATA_SIZE + " must be " + bytes + " ("
+                    + expected + " " + (uint8 ? "UINT8" : "FP32") + " values of the shape), was " + size);
+        }
+        if (binary.remaining() != bytes) {
+            throw new InvalidRequestException(
+                    "the body has " + binary.remaining() + " bytes after the JSON but inputs[0]" + " needs " + bytes
+                            + " (parameters." + BINARY_DATA_SIZE + ")");
+        }
+        float[] pixels = new float[(int) expected];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = uint8 ? (binary.get(i) & 0xFF) / 255f : fp32(binary.getFloat(i * Float.BYTES), i);
+        }
+        return pixels;
     }
 
     private static long[] shape(List<Long> given, TensorSpec spec) {
