@@ -42,5 +42,23 @@ for connections in 2 4 8; do
       "http://localhost:$PORT" | grep -E "Requests/sec|  50%|  99%|requests in|Non-2xx|errors"
   done
 done
+# The same full-mode requests in the binary tensor data extension (raw UINT8 after the JSON).
+$BENCH wrk-bodies --binary --out "$WORK/full.bin" --parameters "${PARAMETERS[full]}"
+BODIES="$WORK/full.bin" wrk -t1 -c4 -d15s -s src/bench/wrk/cycle.lua "http://localhost:$PORT" > /dev/null
+for connections in 4 8; do
+  echo "== wrk -c$connections full, binary tensor data ${PARAMETERS[full]}"
+  BODIES="$WORK/full.bin" wrk -t1 -c"$connections" -d"${SECONDS_PER_RUN}s" --latency -s src/bench/wrk/cycle.lua \
+    "http://localhost:$PORT" | grep -E "Requests/sec|  50%|  99%|requests in|Non-2xx|errors"
+done
+# The server-overhead ratio: full mode through HTTP against the in-process loop, alternating in
+# short rounds so that each pair sees the same machine (this VM's speed drifts by up to 2x within
+# minutes); the median round is the result.
+echo "== server full mode (wrk -c8, JSON, 10 s) vs in-process loop (10,000 images), alternating"
+for round in 1 2 3 4 5 6 7; do
+  server=$(BODIES="$WORK/full.jsonl" wrk -t1 -c8 -d10s -s src/bench/wrk/cycle.lua \
+    "http://localhost:$PORT" | awk '/Requests\/sec/ {print $2}')
+  loop=$($BENCH baseline | awk '{for (i = 1; i < NF; i++) if ($(i + 1) == "images/s,") print $i}')
+  echo "round $round: server $server req/s, in-process $loop images/s, ratio $(awk -v a="$server" -v b="$loop" 'BEGIN {printf "%.2f", a / b}')"
+done
 echo "== lctserve-bench (all 10,000 test images per scenario, then the in-process baseline)"
 $BENCH run --url "http://localhost:$PORT" --concurrency 8 --baseline-concurrency 2 --warmup 2000

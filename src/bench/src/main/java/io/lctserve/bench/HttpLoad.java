@@ -53,9 +53,8 @@ final class HttpLoad {
 
     Measurement run(String scenario, String parameters, int concurrency, int warmupRequests) throws Exception {
         List<byte[]> bodies = bodies(images, parameters);
-        for (int i = 0; i < warmupRequests; i++) {
-            send(bodies.get(i % bodies.size()));
-        }
+        // Warm up at the measured concurrency: the client's own concurrent path needs the JIT too.
+        Parallel.forEachIndex(warmupRequests, concurrency, i -> send(bodies.get(i % bodies.size())));
         long[] latencies = new long[bodies.size()];
         int[] exitStage = new int[bodies.size()];
         int[] predicted = new int[bodies.size()];

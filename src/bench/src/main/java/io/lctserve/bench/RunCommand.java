@@ -1,11 +1,8 @@
 package io.lctserve.bench;
 
-import io.lctserve.core.data.IdxDataset;
 import io.lctserve.core.data.ImageSet;
-import io.lctserve.core.model.ModelFolder;
 import io.lctserve.core.model.StagedModel;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -26,16 +24,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--url", description = "Server base URL. Default: ${DEFAULT-VALUE}")
     String url = "http://localhost:8080";
 
-    @Option(
-            names = "--model-dir",
-            description = "Model folder (for the in-process baseline). Default: ${DEFAULT-VALUE}")
-    Path modelDir = Path.of("models/fashion-mnist/1");
-
-    @Option(names = "--data", description = "IDX data directory. Default: ${DEFAULT-VALUE}")
-    Path data = IdxDataset.FASHION_MNIST;
-
-    @Option(names = "--images", description = "Test images per scenario (0 = all). Default: ${DEFAULT-VALUE}")
-    int images;
+    @Mixin
+    TestImages input = new TestImages();
 
     @Option(names = "--concurrency", description = "Requests in flight. Default: ${DEFAULT-VALUE}")
     int concurrency = 2;
@@ -68,11 +58,8 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        StagedModel model = ModelFolder.load(modelDir);
-        ImageSet test = IdxDataset.test(data);
-        if (images > 0 && images < test.size()) {
-            test = test.slice(0, images);
-        }
+        StagedModel model = input.model();
+        ImageSet test = input.test();
         Map<String, String> plan = scenarios != null ? scenarios : defaults(model);
         HttpLoad load = new HttpLoad(url, model.manifest().name(), test);
         List<Measurement> results = new ArrayList<>();

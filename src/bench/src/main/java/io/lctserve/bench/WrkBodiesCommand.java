@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "wrk-bodies",
         mixinStandardHelpOptions = true,
-        description = "Writes one V2 infer body per test image (one JSON per line) for src/bench/wrk/cycle.lua.")
+        description = "Writes one V2 infer body per test image: one JSON per line for src/bench/wrk/cycle.lua, or"
+                + " with --binary, binary tensor data bodies for src/bench/wrk/cycle.lua.")
 final class WrkBodiesCommand implements Callable<Integer> {
 
     @Option(names = "--out", required = true, description = "File to write.")
@@ -28,10 +29,20 @@ final class WrkBodiesCommand implements Callable<Integer> {
     @Option(names = "--data", description = "IDX data directory. Default: ${DEFAULT-VALUE}")
     Path data = IdxDataset.FASHION_MNIST;
 
+    @Option(
+            names = "--binary",
+            description = "Binary tensor data extension: each record is a line \"<json bytes> <body bytes>\", then the"
+                    + " body (JSON, then the image's 784 UINT8 bytes).")
+    boolean binary;
+
     @Override
     public Integer call() throws Exception {
         ImageSet test = IdxDataset.test(data);
         test = test.slice(0, Math.min(images, test.size()));
+        if (binary) {
+            writeBinary(test);
+            return 0;
+        }
         try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
             for (byte[] body : HttpLoad.bodies(test, parameters)) {
                 w.write(new String(body, StandardCharsets.UTF_8));
@@ -39,5 +50,20 @@ final class WrkBodiesCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private void writeBinary(ImageSet test) throws java.io.IOException {
+        int n = test.pixelsPerImage();
+        try (java.io.OutputStream o = new java.io.BufferedOutputStream(Files.newOutputStream(out))) {
+            for (int i = 0; i < test.size(); i++) {
+                byte[] json = ("{\"inputs\":[{\"name\":\"input\",\"shape\":[1,1," + test.rows() + "," + test.cols()
+                                + "],\"datatype\":\"UINT8\",\"parameters\":{\"binary_data_size\":" + n + "}}]"
+                                + (parameters == null ? "" : ",\"parameters\":" + parameters) + "}")
+                        .getBytes(StandardCharsets.UTF_8);
+                o.write((json.length + " " + (json.length + n) + "\n").getBytes(StandardCharsets.US_ASCII));
+                o.write(json);
+                o.write(test.pixels(), i * n, n);
+            }
+        }
     }
 }
