@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces docs/BENCHMARKS.md on this machine: starts the server on the shipped model, warms it
 # up, measures it with wrk (throughput, latency) and with lctserve-bench (the same plus accuracy and
-# exit depth over all 10,000 test images, and the in-process ONNX Runtime baseline), then stops it.
+# exit depth over all 10,000 test images) and against the in-process ONNX Runtime loop, then stops it.
 # Needs: ./mvnw -B -DskipTests package, and wrk (apt-get install -y wrk).
 #   bash src/bench/run-benchmarks.sh [seconds-per-wrk-run]
 set -euo pipefail
@@ -60,5 +60,5 @@ for round in 1 2 3 4 5 6 7; do
   loop=$($BENCH baseline | awk '{for (i = 1; i < NF; i++) if ($(i + 1) == "images/s,") print $i}')
   echo "round $round: server $server req/s, in-process $loop images/s, ratio $(awk -v a="$server" -v b="$loop" 'BEGIN {printf "%.2f", a / b}')"
 done
-echo "== lctserve-bench (all 10,000 test images per scenario, then the in-process baseline)"
-$BENCH run --url "http://localhost:$PORT" --concurrency 8 --baseline-concurrency 2 --warmup 2000
+echo "== lctserve-bench (all 10,000 test images per scenario)"
+$BENCH run --url "http://localhost:$PORT" --concurrency 8 --warmup 2000

@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "baseline",
         mixinStandardHelpOptions = true,
-        description = "Only the in-process ONNX Runtime loop (every stage, then the last head, batch 1) over the test"
+        description = "The in-process ONNX Runtime loop (every stage, then the last head, batch 1) over the test"
                 + " images; prints its images/s. run-benchmarks.sh alternates it with the server's full mode.")
 final class BaselineCommand implements Callable<Integer> {
 

@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "run",
         mixinStandardHelpOptions = true,
-        description = "Sends every test image once (batch 1) to a running server for each scenario, runs the same"
-                + " images through an in-process ONNX Runtime loop, and prints one markdown table.")
+        description = "Sends every test image once (batch 1) to a running server for each scenario, checks every"
+                + " answer, and prints one markdown table: throughput, latency, accuracy, exit depth, MACs.")
 final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--url", description = "Server base URL. Default: ${DEFAULT-VALUE}")
@@ -30,20 +30,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--concurrency", description = "Requests in flight. Default: ${DEFAULT-VALUE}")
     int concurrency = 2;
 
-    @Option(
-            names = "--baseline-concurrency",
-            description = "Threads of the in-process loop; it never waits on I/O, so one per core is its"
-                    + " best. Default: ${DEFAULT-VALUE}")
-    int baselineConcurrency = 2;
-
     @Option(names = "--warmup", description = "Warm-up requests per scenario. Default: ${DEFAULT-VALUE}")
     int warmup = 500;
-
-    @Option(
-            names = "--baseline-threads",
-            description = "ONNX Runtime intra-op threads of the baseline (the server's"
-                    + " lctserve.intra-op-threads). Default: ${DEFAULT-VALUE}")
-    int baselineThreads = 1;
 
     @Option(
             names = "--scenario",
@@ -68,12 +56,6 @@ final class RunCommand implements Callable<Integer> {
             out.flush();
             results.add(load.run(s.getKey(), s.getValue(), concurrency, warmup));
         }
-        Measurement baseline;
-        try (InProcessBaseline inProcess = new InProcessBaseline(model, baselineThreads)) {
-            out.println("running the in-process baseline ...");
-            out.flush();
-            baseline = inProcess.run(test, baselineConcurrency, warmup);
-        }
         double full = results.stream()
                 .filter(m -> m.scenario().equals("full"))
                 .findFirst()
@@ -81,17 +63,14 @@ final class RunCommand implements Callable<Integer> {
                 .throughput();
         out.printf(
                 Locale.ROOT,
-                "%n%d test images per scenario, batch 1, %d requests in flight, %d threads in the in-process loop;"
+                "%n%d test images per scenario, batch 1, %d requests in flight;"
                         + " \"vs full\" is throughput relative to the server's full mode in this run.%n%n",
                 test.size(),
-                concurrency,
-                baselineConcurrency);
+                concurrency);
         out.println(Measurement.header());
         for (Measurement m : results) {
             out.println(m.row(full));
         }
-        out.println(baseline.row(full));
-        out.printf(Locale.ROOT, "%nserver full mode / in-process loop: %.2f%n", full / baseline.throughput());
         return 0;
     }
 

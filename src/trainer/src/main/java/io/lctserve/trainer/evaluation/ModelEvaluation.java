@@ -46,49 +46,32 @@ public final class ModelEvaluation {
      */
     public static Map<String, Preset> presets(ExitAnalysis validation, ExitAnalysis test) {
         Map<String, Preset> presets = new LinkedHashMap<>();
-        ThresholdCalibration.BUDGETS.forEach((name, budget) -> presets.put(
-                name,
-                measured(
-                        test,
-                        new Preset(
-                                rounded(ThresholdCalibration.calibrate(validation, budget)
-                                        .thresholds()),
-                                null,
-                                null))));
+        ThresholdCalibration.BUDGETS.forEach((name, budget) ->
+                presets.put(name, measured(test, null, ThresholdCalibration.calibrate(validation, budget))));
         ThresholdCalibration.BUDGETS.forEach((name, budget) -> presets.put(
                 name + "-" + Preset.ENTROPY,
-                measured(
-                        test,
-                        new Preset(
-                                Preset.ENTROPY,
-                                rounded(ThresholdCalibration.calibrateEntropy(validation, budget)
-                                        .thresholds()),
-                                null,
-                                null,
-                                null))));
+                measured(test, Preset.ENTROPY, ThresholdCalibration.calibrateEntropy(validation, budget))));
         ThresholdCalibration.BUDGETS.forEach((name, budget) -> presets.put(
                 name + "-" + Preset.PATIENCE,
-                measured(
-                        test,
-                        new Preset(
-                                Preset.PATIENCE,
-                                null,
-                                (int) ThresholdCalibration.calibratePatience(validation, budget)
-                                        .thresholds()[0],
-                                null,
-                                null))));
+                measured(test, Preset.PATIENCE, ThresholdCalibration.calibratePatience(validation, budget))));
         return presets;
     }
 
-    /** The preset with its test-set accuracy and mean MACs fraction filled in. */
-    private static Preset measured(ExitAnalysis test, Preset preset) {
-        ExitAnalysis.Outcome o = test.outcome(preset);
+    /**
+     * The calibrated setting as a manifest preset (rule null: max_softmax, written as DESIGN.md
+     * has it), with its test-set accuracy and mean MACs fraction.
+     */
+    private static Preset measured(ExitAnalysis test, String rule, ExitAnalysis.Outcome calibrated) {
+        boolean patience = Preset.PATIENCE.equals(rule);
+        Preset setting = new Preset(
+                rule,
+                patience ? null : rounded(calibrated.thresholds()),
+                patience ? (int) calibrated.thresholds()[0] : null,
+                null,
+                null);
+        ExitAnalysis.Outcome o = test.outcome(setting);
         return new Preset(
-                preset.rule(),
-                preset.thresholds(),
-                preset.patience(),
-                round(o.accuracy()),
-                round(o.meanMacsFraction()));
+                rule, setting.thresholds(), setting.patience(), round(o.accuracy()), round(o.meanMacsFraction()));
     }
 
     /** A plain-text report: per-head accuracy, ensemble, the early-exit curve and the presets. */
