@@ -77,7 +77,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         if (report == null && (!submodelReferences.isEmpty() || backpropReference != null)) {
             throw new IllegalArgumentException(
-                    "--submodel-reference and --backprop-reference go into the report:" + " add --report DIR");
+                    "--submodel-reference and --backprop-reference go into the report: add --report DIR");
         }
         ExitAnalysis analysis = ModelEvaluation.analyze(staged, test);
         PrintWriter out = spec.commandLine().getOut();

@@ -17,6 +17,7 @@ public final class ExitAnalysis {
     private final int classes;
     private final float[][] probabilities;
     private final float[][] confidence; // [head][sample]: max softmax
+    private final double[][] entropy; // [head][sample]: softmax entropy in nats
     private final boolean[][] correct; // [head][sample]
     private final int[] labels;
     private final double[] exitCostFraction;
@@ -33,12 +34,14 @@ public final class ExitAnalysis {
         this.exitCostFraction = exitCostFraction.clone();
         this.probabilities = new float[heads][];
         this.confidence = new float[heads][samples];
+        this.entropy = new double[heads][samples];
         this.correct = new boolean[heads][samples];
         for (int k = 0; k < heads; k++) {
             probabilities[k] = softmax(logits[k], classes);
             for (int i = 0; i < samples; i++) {
                 int best = HeadEvaluation.argMax(probabilities[k], i * classes, classes);
                 confidence[k][i] = probabilities[k][i * classes + best];
+                entropy[k][i] = entropy(probabilities[k], i * classes, classes);
                 correct[k][i] = best == labels[i];
             }
         }
@@ -108,7 +111,9 @@ public final class ExitAnalysis {
 
     /** Early exit where a head answers once the entropy of its softmax (nats) is below {@code maxEntropy}. */
     public Outcome earlyExitByEntropy(double maxEntropy) {
-        return simulate(new double[] {maxEntropy}, (k, i) -> entropy(k, i) < maxEntropy);
+        double[] bounds = new double[heads];
+        java.util.Arrays.fill(bounds, maxEntropy);
+        return earlyExitByEntropy(bounds);
     }
 
     /** Early exit where head k answers once the entropy of its softmax (nats) is below {@code maxEntropy[k]}. */
@@ -117,7 +122,7 @@ public final class ExitAnalysis {
             throw new IllegalArgumentException("need " + heads + " entropy bounds, got " + maxEntropy.length);
         }
         double[] bounds = maxEntropy.clone();
-        return simulate(bounds, (k, i) -> entropy(k, i) < bounds[k]);
+        return simulate(bounds, (k, i) -> entropy[k][i] < bounds[k]);
     }
 
     /** Early exit once {@code heads} consecutive heads agree on the class (PABEE's patience rule). */
@@ -138,10 +143,10 @@ public final class ExitAnalysis {
         return list.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
-    private double entropy(int k, int i) {
+    private static double entropy(float[] probabilities, int offset, int classes) {
         double h = 0;
         for (int c = 0; c < classes; c++) {
-            double p = probabilities[k][i * classes + c];
+            double p = probabilities[offset + c];
             if (p > 0) {
                 h -= p * Math.log(p);
             }

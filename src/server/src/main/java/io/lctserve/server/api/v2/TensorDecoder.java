@@ -96,9 +96,8 @@ final class TensorDecoder {
                     + expected + " " + (uint8 ? "UINT8" : "FP32") + " values of the shape), was " + size);
         }
         if (binary.remaining() != bytes) {
-            throw new InvalidRequestException(
-                    "the body has " + binary.remaining() + " bytes after the JSON but inputs[0]" + " needs " + bytes
-                            + " (parameters." + BINARY_DATA_SIZE + ")");
+            throw new InvalidRequestException("the body has " + binary.remaining() + " bytes after the JSON but"
+                    + " inputs[0] needs " + bytes + " (parameters." + BINARY_DATA_SIZE + ")");
         }
         float[] pixels = new float[(int) expected];
         for (int i = 0; i < pixels.length; i++) {
