@@ -105,7 +105,12 @@ class OpenInferenceController {
     @PostMapping(
             path = {"/models/{name}/infer", "/models/{name}/versions/{version}/infer"},
             consumes = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Classify a batch; parameters choose mode, threshold or preset, max_stage and deadline_ms")
+    @Operation(
+            summary = "Classify a batch; parameters choose mode, rule, threshold or preset, max_stage and deadline_ms",
+            description = "The body is the JSON request (application/json), or in the binary tensor data extension"
+                    + " (application/octet-stream): the JSON request in the first Inference-Header-Content-Length"
+                    + " bytes, then the input tensor as raw little-endian bytes, sized by"
+                    + " inputs[0].parameters.binary_data_size.")
     InferResponse infer(
             @PathVariable String name,
             @PathVariable(required = false) String version,
@@ -117,10 +122,7 @@ class OpenInferenceController {
     @PostMapping(
             path = {"/models/{name}/infer", "/models/{name}/versions/{version}/infer"},
             consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
-    @Operation(
-            summary = "The same, in the binary tensor data extension: the JSON request in the first"
-                    + " Inference-Header-Content-Length bytes, then the input tensor as raw little-endian bytes"
-                    + " (inputs[0].parameters.binary_data_size)")
+    // springdoc documents this with the JSON operation above: the same path, its other content type
     InferResponse inferBinary(
             @PathVariable String name,
             @PathVariable(required = false) String version,
