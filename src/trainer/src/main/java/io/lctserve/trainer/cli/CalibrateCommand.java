@@ -44,12 +44,7 @@ final class CalibrateCommand implements Callable<Integer> {
         StagedModel staged = ModelFolder.load(model);
         Manifest m = staged.manifest();
         int held = validationSize != null ? validationSize : recordedValidationSize(m);
-        ImageSet all = IdxDataset.train(data.data);
-        if (held < 1 || held >= all.size()) {
-            throw new IllegalArgumentException("--validation must be in 1.." + (all.size() - 1)
-                    + " (the training data has " + all.size() + " images), was " + held);
-        }
-        ImageSet validation = all.slice(all.size() - held, all.size());
+        ImageSet validation = DataOptions.validationSplit(IdxDataset.train(data.data), held);
         ImageSet test = IdxDataset.test(data.data);
         ExitAnalysis onValidation = ModelEvaluation.analyze(staged, validation);
         ExitAnalysis onTest = ModelEvaluation.analyze(staged, test);

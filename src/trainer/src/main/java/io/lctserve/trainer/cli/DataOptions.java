@@ -1,6 +1,7 @@
 package io.lctserve.trainer.cli;
 
 import io.lctserve.core.data.IdxDataset;
+import io.lctserve.core.data.ImageSet;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,18 @@ final class DataOptions {
             description = "Class names in label order. Default: Fashion-MNIST's names when the data directory"
                     + " is Fashion-MNIST, else the label numbers.")
     List<String> labels;
+
+    /**
+     * The validation split: the last {@code size} images of the training data, held out from training
+     * and used for per-epoch validation and preset calibration (train and calibrate must agree).
+     */
+    static ImageSet validationSplit(ImageSet trainingData, int size) {
+        if (size < 1 || size >= trainingData.size()) {
+            throw new IllegalArgumentException("--validation must be in 1.." + (trainingData.size() - 1)
+                    + " (the training data has " + trainingData.size() + " images), was " + size);
+        }
+        return trainingData.slice(trainingData.size() - size, trainingData.size());
+    }
 
     List<String> labelsFor(int classes) {
         if (labels != null) {

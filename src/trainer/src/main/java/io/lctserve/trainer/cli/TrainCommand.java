@@ -135,22 +135,15 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         TrainingMode trainingMode = TrainingMode.parse(mode);
-        if (validationSize < 1) {
-            throw new IllegalArgumentException("--validation must be at least 1");
-        }
         Manifest baseline = backpropReference == null ? null : BackpropBaseline.load(backpropReference);
-        prepareOutput();
         if (threads > 0) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
 
         ImageSet all = IdxDataset.train(data.data);
-        if (all.size() <= validationSize) {
-            throw new IllegalArgumentException(
-                    "--validation " + validationSize + " leaves no training images (data has " + all.size() + ")");
-        }
-        ImageSet validation = all.slice(all.size() - validationSize, all.size());
+        ImageSet validation = DataOptions.validationSplit(all, validationSize);
+        prepareOutput();
         ImageSet train =
                 all.slice(0, limit > 0 ? Math.min(limit, all.size() - validationSize) : all.size() - validationSize);
         ImageSet test = IdxDataset.test(data.data);
