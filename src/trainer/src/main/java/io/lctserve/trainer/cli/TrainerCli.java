@@ -19,7 +19,10 @@ import picocli.CommandLine.Command;
         })
 public final class TrainerCli {
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        if (!OneDnnIsaCap.isSet()) {
+            System.exit(OneDnnIsaCap.relaunch(TrainerCli.class, args));
+        }
         CommandLine cli = commandLine();
         int code = cli.execute(args);
         cli.getOut().flush(); // print() does not flush an auto-flushing PrintWriter
