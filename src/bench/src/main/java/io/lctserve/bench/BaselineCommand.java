@@ -11,8 +11,10 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "baseline",
         mixinStandardHelpOptions = true,
-        description = "The in-process ONNX Runtime loop (every stage, then the last head, batch 1) over the test"
-                + " images; prints its images/s. run-benchmarks.sh alternates it with the server's full mode.")
+        description =
+                "The in-process ONNX Runtime loop (full mode: every stage, then the last head, batch 1) over the test"
+                        + " images, through the runtime the server uses; prints its images/s. run-benchmarks.sh alternates it"
+                        + " with the server's full mode.")
 final class BaselineCommand implements Callable<Integer> {
 
     @Mixin

@@ -17,4 +17,8 @@ public record Evaluation(
     public Evaluation {
         headAccuracy = headAccuracy == null ? null : List.copyOf(headAccuracy);
     }
+
+    public Evaluation withBackpropAccuracy(Double accuracy) {
+        return new Evaluation(dataset, samples, headAccuracy, ensembleAccuracy, accuracy);
+    }
 }

@@ -16,7 +16,7 @@ import java.util.Map;
  * @param input the model input tensor, {@code [-1, C, H, W]} FP32 in [0, 1]
  * @param stages the stages in execution order, each with its exit head
  * @param evaluation accuracy measured on the held-out test set (may be absent)
- * @param presets named per-head threshold sets calibrated on a validation split
+ * @param presets named exit settings calibrated on a validation split
  * @param training free-form record of how the model was made
  */
 public record Manifest(
@@ -46,17 +46,15 @@ public record Manifest(
         return stages.size();
     }
 
-    /** Multiply-accumulates per sample of stages 0..k plus head k: the cost of exiting at k. */
-    public long macsThroughExit(int k) {
-        long macs = stages.get(k).head().macs();
-        for (int i = 0; i <= k; i++) {
-            macs += stages.get(i).macs();
-        }
-        return macs;
+    public Manifest withEvaluation(Evaluation newEvaluation) {
+        return new Manifest(format, name, version, labels, input, stages, newEvaluation, presets, training);
     }
 
-    /** Multiply-accumulates per sample of the full model: every stage and the last head. */
-    public long fullModelMacs() {
-        return macsThroughExit(stages.size() - 1);
+    public Manifest withTraining(Map<String, Object> newTraining) {
+        return new Manifest(format, name, version, labels, input, stages, evaluation, presets, newTraining);
+    }
+
+    public Manifest withPresets(Map<String, Preset> newPresets) {
+        return new Manifest(format, name, version, labels, input, stages, evaluation, newPresets, training);
     }
 }

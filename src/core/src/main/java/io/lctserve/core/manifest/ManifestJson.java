@@ -19,6 +19,9 @@ public final class ManifestJson {
             .changeDefaultPropertyInclusion(incl -> incl.withValueInclusion(JsonInclude.Include.NON_NULL))
             .build();
 
+    private static final JsonMapper COMPACT =
+            MAPPER.rebuild().disable(SerializationFeature.INDENT_OUTPUT).build();
+
     private ManifestJson() {}
 
     /** Parses a manifest; throws Jackson's unchecked {@code JacksonException} on malformed JSON. */
@@ -32,6 +35,11 @@ public final class ManifestJson {
 
     public static String toJson(Manifest manifest) {
         return MAPPER.writeValueAsString(manifest) + "\n";
+    }
+
+    /** Any manifest value (a training record's network, say) as compact JSON, for comparing what files would say. */
+    public static String valueJson(Object value) {
+        return COMPACT.writeValueAsString(value);
     }
 
     public static void write(Manifest manifest, Path file) throws IOException {

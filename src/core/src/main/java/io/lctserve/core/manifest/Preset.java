@@ -4,45 +4,38 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
- * A named early-exit setting, calibrated on validation data. The exit rule decides what the
- * setting means:
+ * A named early-exit setting calibrated on validation data, as the manifest writes it: an exit
+ * rule with its setting (see {@link io.lctserve.core.exit.ExitRule}, which reads and writes this
+ * form) and what the setting measured on the test set.
  *
- * <ul>
- *   <li>{@code max_softmax} (the default when {@code rule} is absent, the paper's rule):
- *       {@code thresholds[k]} in [0, 1] is the confidence head k must reach to answer;
- *   <li>{@code entropy} (BranchyNet): head k answers when the entropy of its softmax, in nats, is
- *       below {@code thresholds[k]} (>= 0);
- *   <li>{@code patience} (PABEE): a head answers once {@code patience} consecutive heads, ending
- *       with it, predict the same class; no thresholds.
- * </ul>
- *
- * In every rule the last head answers when no earlier head did.
- *
- * @param rule {@code max_softmax}, {@code entropy} or {@code patience}; null means max_softmax
- * @param thresholds one per head (max_softmax and entropy)
- * @param patience consecutive agreeing heads (patience rule only)
+ * @param rule {@code max_softmax} (also when absent), {@code entropy} or {@code patience}
+ * @param thresholds max_softmax: the confidence head k must reach, one per head in [0, 1]
+ * @param entropy entropy: the softmax entropy (nats) head k must stay below, one per head
+ * @param patience patience: how many consecutive heads must agree
  * @param testAccuracy accuracy of this preset on the test set
- * @param meanMacsFraction mean cost per sample as a fraction of the full model's MACs
+ * @param meanMacsFraction mean MACs per test sample (every graph run for it, see
+ *     {@link io.lctserve.core.exit.ComputeCost}) as a fraction of the full model's
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Preset(
-        String rule, List<Double> thresholds, Integer patience, Double testAccuracy, Double meanMacsFraction) {
-
-    public static final String MAX_SOFTMAX = "max_softmax";
-    public static final String ENTROPY = "entropy";
-    public static final String PATIENCE = "patience";
+        String rule,
+        List<Double> thresholds,
+        List<Double> entropy,
+        Integer patience,
+        Double testAccuracy,
+        Double meanMacsFraction) {
 
     public Preset {
         thresholds = thresholds == null ? null : List.copyOf(thresholds);
+        entropy = entropy == null ? null : List.copyOf(entropy);
     }
 
-    /** A max-softmax preset, written exactly as DESIGN.md's {thresholds, testAccuracy, meanMacsFraction}. */
-    public Preset(List<Double> thresholds, Double testAccuracy, Double meanMacsFraction) {
-        this(null, thresholds, null, testAccuracy, meanMacsFraction);
+    /** This preset with its per-head values at four decimals, as manifests keep them. */
+    public Preset rounded() {
+        return new Preset(rule, round(thresholds), round(entropy), patience, testAccuracy, meanMacsFraction);
     }
 
-    /** The rule this preset uses; max_softmax when the manifest names none. */
-    public String ruleOrDefault() {
-        return rule == null ? MAX_SOFTMAX : rule;
+    private static List<Double> round(List<Double> values) {
+        return values == null ? null : values.stream().map(Rounding::round).toList();
     }
 }

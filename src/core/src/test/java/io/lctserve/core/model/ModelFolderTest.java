@@ -3,6 +3,7 @@ package io.lctserve.core.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lctserve.core.exit.ExitRule;
 import io.lctserve.core.manifest.ManifestJson;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,11 +30,9 @@ class ModelFolderTest {
         assertThat(model.manifest().name()).isEqualTo("tiny");
         assertThat(model.manifest().labels()).containsExactly("cat", "dog");
         assertThat(model.manifest().exitCount()).isEqualTo(2);
-        assertThat(model.manifest().macsThroughExit(0)).isEqualTo(4 + 8);
-        assertThat(model.manifest().fullModelMacs()).isEqualTo(4 + 4 + 8);
         assertThat(model.stageGraph(1)).isEqualTo(folder.resolve("stage-1.onnx"));
         assertThat(model.manifest().presets().get("fast").thresholds()).containsExactly(0.7, 0.0);
-        assertThat(model.parametersThroughExit(1)).isEqualTo(8); // the stages are weightless Relus
+        assertThat(model.parametersThroughExit(1)).isEqualTo(1 + 1 + 8); // two scales and one 4x2 head
     }
 
     @Test
@@ -48,7 +47,7 @@ class ModelFolderTest {
     }
 
     @Test
-    void presetsOfEveryRuleLoadAndMaxSoftmaxOnesKeepTheDesignDocShape() throws Exception {
+    void presetsOfEveryRuleLoadAsTheirExitRuleAndMaxSoftmaxOnesKeepTheDesignDocShape() throws Exception {
         Path folder = TinyStagedModel.write(repo);
         Path file = folder.resolve(ModelFolder.MANIFEST_FILE);
         Files.writeString(
@@ -56,15 +55,16 @@ class ModelFolderTest {
                 Files.readString(file)
                         .replace(
                                 "\"presets\" : {",
-                                "\"presets\" : { \"fast-entropy\" : { \"rule\" : \"entropy\", \"thresholds\" : [ 0.3, 0.69 ] },"
+                                "\"presets\" : { \"fast-entropy\" : { \"rule\" : \"entropy\", \"entropy\" : [ 0.3, 0.69 ] },"
                                         + " \"fast-patience\" : { \"rule\" : \"patience\", \"patience\" : 2 },"));
 
         var manifest = ModelFolder.load(folder).manifest();
 
-        assertThat(manifest.presets().get("fast-entropy").ruleOrDefault()).isEqualTo("entropy");
-        assertThat(manifest.presets().get("fast-entropy").thresholds()).containsExactly(0.3, 0.69);
-        assertThat(manifest.presets().get("fast-patience").patience()).isEqualTo(2);
-        assertThat(manifest.presets().get("fast").ruleOrDefault()).isEqualTo("max_softmax");
+        assertThat(ExitRule.of(manifest.presets().get("fast-entropy")))
+                .isEqualTo(new ExitRule.Entropy(new double[] {0.3, 0.69}));
+        assertThat(ExitRule.of(manifest.presets().get("fast-patience"))).isEqualTo(new ExitRule.Patience(2));
+        assertThat(ExitRule.of(manifest.presets().get("fast")))
+                .isEqualTo(new ExitRule.MaxSoftmax(new double[] {0.7, 0.0}));
         String json = ManifestJson.toJson(manifest);
         assertThat(ManifestJson.parse(json)).isEqualTo(manifest);
         String fast = json.substring(json.indexOf("\"fast\" :"));
@@ -130,7 +130,7 @@ class ModelFolderTest {
                         json -> json.replace("[ 0.7, 0.0 ]", "[ 0.7 ]"),
                         "manifest.json",
                         "presets.fast.thresholds",
-                        "needs one threshold per head (2), found 1"),
+                        "needs one value per head (2), found 1"),
                 broken(
                         "preset threshold above 1",
                         json -> json.replace("[ 0.7, 0.0 ]", "[ 0.7, 1.5 ]"),
@@ -147,11 +147,24 @@ class ModelFolderTest {
                 broken(
                         "negative entropy bound",
                         json -> json.replace(
-                                "\"thresholds\" : [ 0.7, 0.0 ]",
-                                "\"rule\" : \"entropy\", \"thresholds\" : [ -0.2, 2.3 ]"),
+                                "\"thresholds\" : [ 0.7, 0.0 ]", "\"rule\" : \"entropy\", \"entropy\" : [ -0.2, 2.3 ]"),
                         "manifest.json",
-                        "presets.fast.thresholds[0]",
-                        "an entropy bound must be a number of nats >= 0, was -0.2"),
+                        "presets.fast.entropy[0]",
+                        "must be a number of nats >= 0, was -0.2"),
+                broken(
+                        "entropy bounds in the form before 0.1",
+                        json -> json.replace(
+                                "\"thresholds\" : [ 0.7, 0.0 ]",
+                                "\"rule\" : \"entropy\", \"thresholds\" : [ 0.2, 2.3 ]"),
+                        "manifest.json",
+                        "presets.fast.thresholds",
+                        "rule entropy takes its per-head bounds (nats) in 'entropy', not 'thresholds'"),
+                broken(
+                        "negative cost",
+                        json -> json.replace("\"meanMacsFraction\" : 0.6", "\"meanMacsFraction\" : -0.6"),
+                        "manifest.json",
+                        "presets.fast.meanMacsFraction",
+                        "must be a fraction >= 0 of the full model's MACs, was -0.6"),
                 broken(
                         "patience beyond the head count",
                         json -> json.replace(
@@ -169,7 +182,7 @@ class ModelFolderTest {
                         "rule patience takes no thresholds"),
                 broken(
                         "evaluation per head count",
-                        json -> json.replace("[ 0.8, 0.9 ]", "[ 0.8 ]"),
+                        json -> json.replace("[ 0.9, 0.9 ]", "[ 0.9 ]"),
                         "manifest.json",
                         "evaluation.headAccuracy",
                         "one value per head (2), found 1"),

@@ -43,6 +43,11 @@ public class InferenceGate {
         }
     }
 
+    /** Requests waiting for a compute slot now. */
+    public int waiting() {
+        return slots.getQueueLength();
+    }
+
     /** A piece of work that may throw. */
     @FunctionalInterface
     public interface Work<T, E extends Exception> {

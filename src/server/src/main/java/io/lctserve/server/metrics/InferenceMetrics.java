@@ -1,5 +1,7 @@
 package io.lctserve.server.metrics;
 
+import io.lctserve.runtime.StageListener;
+import io.lctserve.server.model.LoadedModel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,8 +14,13 @@ import org.springframework.stereotype.Component;
 /**
  * The meters of DESIGN.md: {@code lctserve.requests}, {@code lctserve.exits},
  * {@code lctserve.stage.compute}, {@code lctserve.queue}, {@code lctserve.batch.size} and
- * {@code lctserve.macs.saved}. Each model's meters are built once and then only recorded into,
- * because they sit on the request path.
+ * {@code lctserve.macs.saved}, plus {@code lctserve.macs.overspent}. Each model's meters are built
+ * once and then only recorded into, because they sit on the request path.
+ *
+ * <p>Compute is counted per sample against the full model ({@link io.lctserve.core.exit.ComputeCost}):
+ * a sample answered for less adds the difference to {@code macs.saved}; one that cost more (the
+ * ensemble, or early exit that read every head) adds its excess to {@code macs.overspent}, since a
+ * Prometheus counter cannot go down. The net saving is saved minus overspent.
  */
 @Component
 public class InferenceMetrics {
@@ -25,33 +32,39 @@ public class InferenceMetrics {
         this.registry = registry;
     }
 
-    /** The meters of one model with {@code stages} stages. */
-    public ModelMeters model(String model, int stages) {
-        return models.computeIfAbsent(model, m -> new ModelMeters(registry, m, stages));
+    /** The meters of one model version (tagged by model name: versions share them). */
+    public ModelMeters model(LoadedModel model) {
+        return models.computeIfAbsent(
+                model.name() + '/' + model.version(),
+                key -> new ModelMeters(
+                        registry, model.name(), model.exitCount(), model.cost().fullModel()));
     }
 
-    /** Meters tagged with one model. */
-    public static final class ModelMeters {
+    /** Meters tagged with one model; hears its stages and answers as the runtime reports them. */
+    public static final class ModelMeters implements StageListener {
 
         private final MeterRegistry registry;
         private final String model;
+        private final long fullModelMacs;
         private final Timer[] stageCompute;
         private final DistributionSummary[] batchSize;
         private final Counter[] exits;
         private final Counter macsSaved;
+        private final Counter macsOverspent;
         private final Timer queue;
         private final Map<String, Timer> requests = new ConcurrentHashMap<>();
 
-        ModelMeters(MeterRegistry registry, String model, int stages) {
+        ModelMeters(MeterRegistry registry, String model, int stages, long fullModelMacs) {
             this.registry = registry;
             this.model = model;
+            this.fullModelMacs = fullModelMacs;
             stageCompute = new Timer[stages];
             batchSize = new DistributionSummary[stages];
             exits = new Counter[stages];
             for (int k = 0; k < stages; k++) {
                 String stage = Integer.toString(k);
                 stageCompute[k] = Timer.builder("lctserve.stage.compute")
-                        .description("Time to run one stage and its head on the surviving samples")
+                        .description("Time to run one stage and the heads after it on the surviving samples")
                         .tags("model", model, "stage", stage)
                         .register(registry);
                 batchSize[k] = DistributionSummary.builder("lctserve.batch.size")
@@ -64,7 +77,13 @@ public class InferenceMetrics {
                         .register(registry);
             }
             macsSaved = Counter.builder("lctserve.macs.saved")
-                    .description("Multiply-accumulates not spent thanks to early answers")
+                    .description("Multiply-accumulates the full model would have run beyond what was run,"
+                            + " over samples answered for less")
+                    .tags("model", model)
+                    .register(registry);
+            macsOverspent = Counter.builder("lctserve.macs.overspent")
+                    .description("Multiply-accumulates run beyond the full model's, over samples that read"
+                            + " more heads than it (ensemble, early exit through every head)")
                     .tags("model", model)
                     .register(registry);
             queue = Timer.builder("lctserve.queue")
@@ -73,14 +92,20 @@ public class InferenceMetrics {
                     .register(registry);
         }
 
-        public void recordStage(int stage, int batch, long nanos) {
+        @Override
+        public void stageRan(int stage, int samples, long nanos) {
             stageCompute[stage].record(nanos, TimeUnit.NANOSECONDS);
-            batchSize[stage].record(batch);
+            batchSize[stage].record(samples);
         }
 
-        public void recordExit(int stage, long macsSavedBySample) {
+        @Override
+        public void answered(int stage, long macs) {
             exits[stage].increment();
-            macsSaved.increment(macsSavedBySample);
+            if (macs < fullModelMacs) {
+                macsSaved.increment(fullModelMacs - macs);
+            } else if (macs > fullModelMacs) {
+                macsOverspent.increment(macs - fullModelMacs);
+            }
         }
 
         public void recordQueue(long nanos) {

@@ -1,11 +1,10 @@
 package io.lctserve.server.model;
 
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import io.lctserve.core.model.InvalidModelException;
 import io.lctserve.core.model.ModelFolder;
 import io.lctserve.core.model.ModelRepository;
+import io.lctserve.runtime.SessionSettings;
 import io.lctserve.server.config.LctServeProperties;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -43,9 +42,8 @@ public class ModelRegistry implements DisposableBean {
     private final Map<String, NavigableMap<String, LoadedModel>> models = new TreeMap<>();
     private final Map<String, String> failures = new LinkedHashMap<>();
     private final Path repository;
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
 
-    public ModelRegistry(LctServeProperties properties) throws OrtException {
+    public ModelRegistry(LctServeProperties properties) {
         this.repository = properties.modelRepository().toAbsolutePath().normalize();
         List<Path> folders;
         try {
@@ -55,30 +53,19 @@ public class ModelRegistry implements DisposableBean {
             log.error("No models loaded: {}", e.getMessage());
             return;
         }
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(properties.intraOpThreads());
-            options.setInterOpNumThreads(1);
-            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            for (Path folder : folders) {
-                load(folder, options);
-            }
+        SessionSettings settings = new SessionSettings(properties.intraOpThreads());
+        for (Path folder : folders) {
+            load(folder, settings);
         }
         if (models.isEmpty()) {
             log.error("No model of {} could be loaded", repository);
         }
     }
 
-    private void load(Path folder, OrtSession.SessionOptions options) {
+    private void load(Path folder, SessionSettings settings) {
         String key = repository.relativize(folder).toString();
         try {
-            LoadedModel model = new LoadedModel(ModelFolder.load(folder), env, options);
-            try {
-                model.warmUp(env, WARM_UP_ROUNDS);
-            } catch (OrtException | RuntimeException e) {
-                model.close();
-                throw e;
-            }
+            LoadedModel model = LoadedModel.open(ModelFolder.load(folder), settings, WARM_UP_ROUNDS);
             models.computeIfAbsent(model.name(), n -> new TreeMap<>(VERSION_ORDER))
                     .put(model.version(), model);
             log.info(
@@ -88,7 +75,7 @@ public class ModelRegistry implements DisposableBean {
                     folder,
                     model.exitCount(),
                     model.classes(),
-                    model.fullModelMacs());
+                    model.cost().fullModel());
         } catch (InvalidModelException e) {
             failures.put(key, e.getMessage());
             log.error("Model folder {} is invalid and will not be served: {}", folder, e.getMessage());

@@ -10,9 +10,8 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import io.lctserve.server.config.LctServeProperties;
 import io.lctserve.server.inference.InferenceGate;
-import io.lctserve.server.inference.InferenceOptionsResolver;
 import io.lctserve.server.inference.InferenceService;
-import io.lctserve.server.inference.StagedPredictor;
+import io.lctserve.server.inference.KnobResolver;
 import io.lctserve.server.it.ShippedModel;
 import io.lctserve.server.metrics.InferenceMetrics;
 import io.lctserve.server.model.ModelRegistry;
@@ -42,10 +41,10 @@ import org.springframework.test.web.servlet.MockMvc;
     ModelRegistry.class,
     ModelLookup.class,
     InferenceService.class,
-    InferenceOptionsResolver.class,
+    KnobResolver.class,
     InferenceGate.class,
-    StagedPredictor.class,
     InferenceMetrics.class,
+    RequestMetrics.class,
     ApplicationAvailabilityBean.class,
     ErrorResponsesTest.Meters.class
 })
@@ -164,7 +163,7 @@ class ErrorResponsesTest {
                 Arguments.of(
                         "patience beyond the heads",
                         valid("{\"rule\":\"patience\",\"patience\":9}"),
-                        "rule patience needs patience"),
+                        "patience needs how many consecutive heads must agree (1..4), was 9"),
                 Arguments.of(
                         "threshold in full mode",
                         valid("{\"mode\":\"full\",\"threshold\":0.5}"),

@@ -2,8 +2,8 @@ package io.lctserve.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lctserve.core.exit.ExitRule;
 import io.lctserve.core.manifest.Manifest;
-import io.lctserve.core.manifest.Preset;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
@@ -93,7 +93,7 @@ class ServingIntegrationTest {
     void everyPresetsAccuracyThroughHttpIsTheManifestsAndExitsEarly() {
         Manifest m = ShippedModel.manifest();
         assertThat(m.presets().values())
-                .extracting(Preset::ruleOrDefault)
+                .extracting(p -> ExitRule.of(p).wireName())
                 .contains("max_softmax", "entropy", "patience");
 
         m.presets().forEach((name, preset) -> {

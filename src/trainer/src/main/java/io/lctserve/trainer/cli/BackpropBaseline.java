@@ -1,12 +1,13 @@
 package io.lctserve.trainer.cli;
 
 import io.lctserve.core.manifest.Manifest;
+import io.lctserve.core.manifest.ManifestJson;
 import io.lctserve.core.model.InvalidModelException;
 import io.lctserve.core.model.ModelFolder;
 import io.lctserve.trainer.training.TrainingMode;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Objects;
+import java.util.Map;
 
 /** The main-head test accuracy of a model folder trained with {@code --mode backprop}. */
 final class BackpropBaseline {
@@ -31,15 +32,17 @@ final class BackpropBaseline {
         return acc.get(acc.size() - 1);
     }
 
-    /** Refuses a reference whose network or epoch count differs from the model's. */
-    static void requireComparable(Manifest model, Manifest reference, Path referenceFolder) {
+    /**
+     * Refuses a reference whose network, epochs or training images differ from the model's,
+     * compared as the manifests write them.
+     */
+    static void requireComparable(Map<String, Object> training, Manifest reference, Path referenceFolder) {
         for (String key : List.of("network", "epochs", "trainImages")) {
-            if (!Objects.equals(
-                    String.valueOf(model.training().get(key)),
-                    String.valueOf(reference.training().get(key)))) {
+            String mine = ManifestJson.valueJson(training.get(key));
+            String theirs = ManifestJson.valueJson(reference.training().get(key));
+            if (!mine.equals(theirs)) {
                 throw new IllegalArgumentException("backprop reference " + referenceFolder + " differs in training."
-                        + key + ": " + reference.training().get(key) + " vs "
-                        + model.training().get(key));
+                        + key + ": " + theirs + " vs " + mine);
             }
         }
     }

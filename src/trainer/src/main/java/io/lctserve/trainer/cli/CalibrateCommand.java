@@ -49,16 +49,7 @@ final class CalibrateCommand implements Callable<Integer> {
         ExitAnalysis onValidation = ModelEvaluation.analyze(staged, validation);
         ExitAnalysis onTest = ModelEvaluation.analyze(staged, test);
         Map<String, Preset> presets = ModelEvaluation.presets(onValidation, onTest);
-        Manifest updated = new Manifest(
-                m.format(),
-                m.name(),
-                m.version(),
-                m.labels(),
-                m.input(),
-                m.stages(),
-                m.evaluation(),
-                presets,
-                m.training());
+        Manifest updated = m.withPresets(presets);
         ModelFolder.validate(model, updated);
         ManifestJson.write(updated, model.resolve(ModelFolder.MANIFEST_FILE));
         spec.commandLine().getOut().print(ModelEvaluation.report(onTest, presets));

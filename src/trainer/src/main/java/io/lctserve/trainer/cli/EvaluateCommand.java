@@ -2,6 +2,7 @@ package io.lctserve.trainer.cli;
 
 import io.lctserve.core.data.IdxDataset;
 import io.lctserve.core.data.ImageSet;
+import io.lctserve.core.exit.ComputeCost;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.core.model.ModelFolder;
 import io.lctserve.core.model.StagedModel;
@@ -94,6 +95,7 @@ final class EvaluateCommand implements Callable<Integer> {
     private List<Report.Submodel> submodels(StagedModel staged, ExitAnalysis analysis, Manifest baseline)
             throws Exception {
         Manifest m = staged.manifest();
+        ComputeCost cost = ComputeCost.of(m);
         int last = m.exitCount() - 1;
         Map<Integer, Manifest> alone = new HashMap<>();
         if (baseline != null) {
@@ -107,10 +109,11 @@ final class EvaluateCommand implements Callable<Integer> {
                         dir + " has " + reference.exitCount() + " stages: a sub-model of " + m.name() + " has at most "
                                 + last + " (the whole network's reference is --backprop-reference)");
             }
-            if (reference.fullModelMacs() != m.macsThroughExit(k)) {
-                throw new IllegalArgumentException(dir + " is not the size of sub-model " + k + ": "
-                        + reference.fullModelMacs() + " MACs per image, sub-model " + k + " has "
-                        + m.macsThroughExit(k) + " (train it with --submodel " + k + ")");
+            long referenceMacs = ComputeCost.of(reference).fullModel();
+            if (referenceMacs != cost.submodel(k)) {
+                throw new IllegalArgumentException(dir + " is not the size of sub-model " + k + ": " + referenceMacs
+                        + " MACs per image, sub-model " + k + " has " + cost.submodel(k) + " (train it with --submodel "
+                        + k + ")");
             }
             if (reference.evaluation() == null) {
                 throw new IllegalArgumentException(dir + " has no evaluation in its manifest");
@@ -120,11 +123,7 @@ final class EvaluateCommand implements Callable<Integer> {
         List<Report.Submodel> rows = new ArrayList<>();
         for (int k = 0; k <= last; k++) {
             rows.add(new Report.Submodel(
-                    k,
-                    m.macsThroughExit(k),
-                    staged.parametersThroughExit(k),
-                    analysis.headAccuracy()[k],
-                    alone.get(k)));
+                    k, cost.submodel(k), staged.parametersThroughExit(k), analysis.headAccuracy()[k], alone.get(k)));
         }
         return rows;
     }

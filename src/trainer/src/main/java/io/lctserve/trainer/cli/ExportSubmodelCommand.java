@@ -6,14 +6,15 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import io.lctserve.core.data.IdxDataset;
 import io.lctserve.core.data.ImageSet;
+import io.lctserve.core.exit.ComputeCost;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.core.model.ModelFolder;
 import io.lctserve.core.model.StagedModel;
-import io.lctserve.trainer.evaluation.OnnxStagedRunner;
+import io.lctserve.runtime.SessionSettings;
+import io.lctserve.runtime.StagedSessions;
+import io.lctserve.runtime.Tensors;
 import io.lctserve.trainer.export.SubmodelExporter;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -79,7 +80,7 @@ final class ExportSubmodelCommand implements Callable<Integer> {
                                 Locale.ROOT,
                                 "%.2f",
                                 100 * m.evaluation().headAccuracy().get(stage)),
-                m.macsThroughExit(stage),
+                ComputeCost.of(m).submodel(stage),
                 SubmodelExporter.parameters(joined));
         out.printf(
                 Locale.ROOT,
@@ -90,25 +91,21 @@ final class ExportSubmodelCommand implements Callable<Integer> {
         return maxDifference <= 1e-4 ? 0 : 3;
     }
 
+    /** Largest |logit difference| between head {@code stage} of the staged path and the joined graph. */
     private double compare(StagedModel staged, Path onnx, ImageSet images) throws Exception {
         float[] expected;
-        try (OnnxStagedRunner runner = new OnnxStagedRunner(staged)) {
-            expected = runner.logits(images)[stage];
+        try (StagedSessions sessions = StagedSessions.open(staged, SessionSettings.defaults())) {
+            expected = sessions.allHeadLogits(images)[stage];
         }
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
         int n = images.pixelsPerImage();
         float[] pixels = new float[images.size() * n];
         for (int i = 0; i < images.size(); i++) {
             images.copyScaled(i, pixels, i * n);
         }
-        FloatBuffer buffer = ByteBuffer.allocateDirect(pixels.length * Float.BYTES)
-                .order(ByteOrder.nativeOrder())
-                .asFloatBuffer();
-        buffer.put(pixels).rewind();
         String input = staged.manifest().input().name();
-        try (OrtSession session = env.createSession(onnx.toString(), new OrtSession.SessionOptions());
-                OnnxTensor x = OnnxTensor.createTensor(
-                        env, buffer, new long[] {images.size(), 1, images.rows(), images.cols()});
+        try (OrtSession session = OrtEnvironment.getEnvironment().createSession(onnx.toString());
+                OnnxTensor x = Tensors.fp32(
+                        pixels, pixels.length, new long[] {images.size(), 1, images.rows(), images.cols()});
                 OrtSession.Result result = session.run(Map.of(input, x))) {
             FloatBuffer logits =
                     ((OnnxTensor) result.get(SubmodelExporter.OUTPUT).orElseThrow()).getFloatBuffer();

@@ -1,6 +1,5 @@
 package io.lctserve.trainer.cli;
 
-import io.lctserve.core.manifest.Evaluation;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.core.manifest.ManifestJson;
 import io.lctserve.core.model.ModelFolder;
@@ -34,22 +33,13 @@ final class RecordBaselineCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Manifest manifest = ModelFolder.load(model).manifest();
         Manifest baseline = BackpropBaseline.load(reference);
-        BackpropBaseline.requireComparable(manifest, baseline, reference);
-        Evaluation e = manifest.evaluation();
+        BackpropBaseline.requireComparable(manifest.training(), baseline, reference);
+        var e = manifest.evaluation();
         if (e == null) {
             throw new IllegalArgumentException(model + " has no evaluation to add the baseline to");
         }
         double accuracy = BackpropBaseline.mainAccuracy(baseline);
-        Manifest updated = new Manifest(
-                manifest.format(),
-                manifest.name(),
-                manifest.version(),
-                manifest.labels(),
-                manifest.input(),
-                manifest.stages(),
-                new Evaluation(e.dataset(), e.samples(), e.headAccuracy(), e.ensembleAccuracy(), accuracy),
-                manifest.presets(),
-                manifest.training());
+        Manifest updated = manifest.withEvaluation(e.withBackpropAccuracy(accuracy));
         ModelFolder.validate(model, updated);
         ManifestJson.write(updated, model.resolve(ModelFolder.MANIFEST_FILE));
         spec.commandLine()

@@ -1,40 +1,24 @@
 package io.lctserve.trainer.cli;
 
-import ai.djl.ndarray.NDManager;
 import io.lctserve.core.data.IdxDataset;
 import io.lctserve.core.data.ImageSet;
-import io.lctserve.core.manifest.Evaluation;
 import io.lctserve.core.manifest.Manifest;
-import io.lctserve.core.manifest.ManifestJson;
-import io.lctserve.core.manifest.Preset;
-import io.lctserve.core.manifest.Stage;
-import io.lctserve.core.manifest.TensorSpec;
-import io.lctserve.core.model.ModelFolder;
-import io.lctserve.core.model.StagedModel;
-import io.lctserve.trainer.evaluation.ExitAnalysis;
-import io.lctserve.trainer.evaluation.ModelEvaluation;
-import io.lctserve.trainer.export.OnnxParity;
-import io.lctserve.trainer.export.StagedOnnxExporter;
 import io.lctserve.trainer.nn.NetworkConfig;
-import io.lctserve.trainer.nn.StagedNetwork;
-import io.lctserve.trainer.training.DjlStagedForward;
-import io.lctserve.trainer.training.LocalCriticTrainer;
-import io.lctserve.trainer.training.TrainingHistory;
 import io.lctserve.trainer.training.TrainingMode;
 import io.lctserve.trainer.training.TrainingOptions;
-import java.io.PrintWriter;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+/** {@code train}: the options, turned into data splits, a network and settings for a {@link TrainingRun}. */
 @Command(
         name = "train",
         mixinStandardHelpOptions = true,
@@ -133,27 +117,13 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
         TrainingMode trainingMode = TrainingMode.parse(mode);
         Manifest baseline = backpropReference == null ? null : BackpropBaseline.load(backpropReference);
         if (threads > 0) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
-
-        ImageSet all = IdxDataset.train(data.data);
-        ImageSet validation = DataOptions.validationSplit(all, validationSize);
-        prepareOutput();
-        ImageSet train =
-                all.slice(0, limit > 0 ? Math.min(limit, all.size() - validationSize) : all.size() - validationSize);
-        ImageSet test = IdxDataset.test(data.data);
-        if (testLimit > 0 && testLimit < test.size()) {
-            test = test.slice(0, testLimit);
-        }
-        int classes = java.util.Arrays.stream(all.labels()).max().orElse(0) + 1;
-        List<String> labels = data.labelsFor(classes);
-
-        NetworkConfig config = networkConfig(train, classes);
+        TrainingRun.Splits splits = splits();
         TrainingOptions options = new TrainingOptions(
                 trainingMode,
                 epochs,
@@ -165,60 +135,39 @@ final class TrainCommand implements Callable<Integer> {
                 criticCeWeight,
                 !noAugment,
                 seed);
-        StagedNetwork network = new StagedNetwork(config);
-        out.printf(
-                "training %s: %d stages, %,d MACs per image, %d train / %d validation / %d test images%n",
-                trainingMode.label(),
-                config.stageCount(),
-                network.fullModelMacs(),
-                train.size(),
-                validation.size(),
-                test.size());
-        out.flush();
-
-        try (NDManager manager = NDManager.newBaseManager()) {
-            TrainingHistory history =
-                    new LocalCriticTrainer(network, options, System.out).fit(manager, train, validation);
-            List<Stage> stages = StagedOnnxExporter.export(network, output);
-            Manifest draft = manifest(labels, config, stages, null, Map.of(), Map.of());
-            ModelFolder.validate(output, draft);
-            ManifestJson.write(draft, output.resolve(ModelFolder.MANIFEST_FILE));
-            StagedModel model = ModelFolder.load(output);
-
-            ImageSet parityImages = test.slice(0, Math.min(OnnxParity.SAMPLES, test.size()));
-            OnnxParity parity = OnnxParity.compare(
-                    new DjlStagedForward(network, manager).logits(parityImages), model, parityImages);
-            out.println(parity);
-
-            ExitAnalysis onTest = ModelEvaluation.analyze(model, test);
-            ExitAnalysis onValidation = ModelEvaluation.analyze(model, validation);
-            Map<String, Preset> presets = ModelEvaluation.presets(onValidation, onTest);
-            Map<String, Object> training = trainingRecord(history, config, train, validation, parity);
-            Double backpropAccuracy = null;
-            if (baseline != null) {
-                // Compare as written to JSON, the form the reference was read back in.
-                Manifest draftWithRecord = ManifestJson.parse(
-                        ManifestJson.toJson(manifest(labels, config, stages, null, Map.of(), training)));
-                BackpropBaseline.requireComparable(draftWithRecord, baseline, backpropReference);
-                backpropAccuracy = BackpropBaseline.mainAccuracy(baseline);
-            }
-            Evaluation evaluation = ModelEvaluation.evaluation(datasetName(test), onTest, backpropAccuracy);
-            Manifest manifest = manifest(labels, config, stages, evaluation, presets, training);
-            ModelFolder.validate(output, manifest);
-            ManifestJson.write(manifest, output.resolve(ModelFolder.MANIFEST_FILE));
-            out.print(ModelEvaluation.report(onTest, presets));
-            out.printf("wrote %s (%.0f s of training)%n", output, history.wallSeconds());
-            return parity.withinTolerance() ? 0 : 3;
-        }
+        TrainingRun run = new TrainingRun(
+                output,
+                splits,
+                networkConfig(splits.train(), splits.labels().size()),
+                options,
+                new TrainingRun.Reference(baseline, backpropReference),
+                "java -jar src/trainer/target/lctserve-trainer.jar "
+                        + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
+                threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        return run.run(spec.commandLine().getOut());
     }
 
-    private void prepareOutput() throws java.io.IOException {
+    /** Training, validation (the end of the training data) and test images; the output folder is made once they read. */
+    private TrainingRun.Splits splits() throws IOException {
+        ImageSet all = IdxDataset.train(data.data);
+        ImageSet validation = DataOptions.validationSplit(all, validationSize);
+        int trainable = all.size() - validationSize;
+        ImageSet train = all.slice(0, limit > 0 ? Math.min(limit, trainable) : trainable);
+        ImageSet test = IdxDataset.test(data.data);
+        if (testLimit > 0 && testLimit < test.size()) {
+            test = test.slice(0, testLimit);
+        }
+        int classes = Arrays.stream(all.labels()).max().orElse(0) + 1;
+        List<String> labels = data.labelsFor(classes);
         Files.createDirectories(output);
         if (!Files.isWritable(output)) {
-            throw new java.nio.file.AccessDeniedException(output.toString());
+            throw new AccessDeniedException(output.toString());
         }
+        String dataset = data.data.toAbsolutePath().normalize().getFileName() + "/t10k (" + test.size() + " images)";
+        return new TrainingRun.Splits(train, validation, test, labels, dataset);
     }
 
+    /** The default network for this data, with whatever the options override. */
     private NetworkConfig networkConfig(ImageSet train, int classes) {
         double sum = 0;
         double squares = 0;
@@ -243,80 +192,5 @@ final class TrainCommand implements Callable<Integer> {
                 criticConvs != null ? criticConvs : d.criticConvs(),
                 criticChannels != null ? criticChannels : d.criticChannels());
         return submodel == null ? config : config.submodel(submodel);
-    }
-
-    private Manifest manifest(
-            List<String> labels,
-            NetworkConfig config,
-            List<Stage> stages,
-            Evaluation evaluation,
-            Map<String, Preset> presets,
-            Map<String, Object> training) {
-        Path abs = output.toAbsolutePath().normalize();
-        return new Manifest(
-                Manifest.FORMAT,
-                abs.getParent().getFileName().toString(),
-                abs.getFileName().toString(),
-                labels,
-                new TensorSpec(
-                        StagedOnnxExporter.INPUT_NAME,
-                        "FP32",
-                        List.of(-1L, (long) config.inputChannels(), (long) config.height(), (long) config.width())),
-                stages,
-                evaluation,
-                presets,
-                training);
-    }
-
-    private String datasetName(ImageSet test) {
-        return data.data.toAbsolutePath().normalize().getFileName() + "/t10k (" + test.size() + " images)";
-    }
-
-    private Map<String, Object> trainingRecord(
-            TrainingHistory history, NetworkConfig config, ImageSet train, ImageSet validation, OnnxParity parity) {
-        TrainingOptions o = history.options();
-        Map<String, Object> t = new LinkedHashMap<>();
-        t.put("method", o.mode() == TrainingMode.LCT ? "local critic training (cascaded critic loss)" : "backprop");
-        t.put("mode", o.mode().label());
-        t.put(
-                "command",
-                "java -jar src/trainer/target/lctserve-trainer.jar "
-                        + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
-        t.put("epochs", o.epochs());
-        t.put("batchSize", o.batchSize());
-        t.put(
-                "mainOptimizer",
-                Map.of(
-                        "type",
-                        "sgd",
-                        "learningRate",
-                        o.learningRate(),
-                        "momentum",
-                        o.momentum(),
-                        "weightDecay",
-                        o.weightDecay(),
-                        "schedule",
-                        "linear warm-up over half an epoch, then cosine"));
-        t.put(
-                "criticOptimizer",
-                Map.of(
-                        "type",
-                        "adam",
-                        "learningRate",
-                        o.criticLearningRate(),
-                        "schedule",
-                        "linear warm-up over half an epoch, then cosine"));
-        t.put("criticCeWeight", o.criticCeWeight());
-        t.put("augment", o.augment() ? "random shift up to 2 px, horizontal flip" : "none");
-        t.put("seed", o.seed());
-        t.put("trainImages", train.size());
-        t.put("validationImages", validation.size());
-        t.put("network", config);
-        t.put("wallSeconds", Math.round(history.wallSeconds()));
-        t.put("threads", threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
-        t.put("history", history.epochs());
-        t.put("onnxParity", parity.record());
-        t.put("trainedAt", Instant.now().toString());
-        return t;
     }
 }

@@ -1,21 +1,31 @@
 package io.lctserve.trainer.evaluation;
 
-import static io.lctserve.trainer.evaluation.Rounding.round;
-import static io.lctserve.trainer.evaluation.Rounding.rounded;
+import static io.lctserve.core.manifest.Rounding.round;
+import static io.lctserve.core.manifest.Rounding.rounded;
 
 import ai.onnxruntime.OrtException;
 import io.lctserve.core.data.ImageSet;
+import io.lctserve.core.exit.ExitRule;
 import io.lctserve.core.manifest.Evaluation;
 import io.lctserve.core.manifest.Preset;
 import io.lctserve.core.model.StagedModel;
+import io.lctserve.runtime.SessionSettings;
+import io.lctserve.runtime.StagedSessions;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.DoubleFunction;
 
-/** Evaluates an exported staged model in ONNX Runtime and turns the results into manifest records. */
+/**
+ * Evaluates an exported staged model in ONNX Runtime, through the runtime the server serves it
+ * with, and turns the results into manifest records.
+ */
 public final class ModelEvaluation {
 
-    /** Shared thresholds of the printed early-exit curve. */
+    /** Shared thresholds of the printed max-softmax curve. */
     static final double[] CURVE = {0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99, 0.995, 0.999};
 
     /** Entropy bounds (nats) of the printed entropy-rule curve; ln(10) = 2.30 is a uniform guess. */
@@ -24,9 +34,8 @@ public final class ModelEvaluation {
     private ModelEvaluation() {}
 
     public static ExitAnalysis analyze(StagedModel model, ImageSet images) throws OrtException {
-        try (OnnxStagedRunner runner = new OnnxStagedRunner(model)) {
-            return new ExitAnalysis(
-                    runner.logits(images), images.labels(), ExitAnalysis.exitCostFractions(model.manifest()));
+        try (StagedSessions sessions = StagedSessions.open(model, SessionSettings.defaults())) {
+            return new ExitAnalysis(sessions.allHeadLogits(images), images.labels(), sessions.cost());
         }
     }
 
@@ -47,67 +56,90 @@ public final class ModelEvaluation {
     public static Map<String, Preset> presets(ExitAnalysis validation, ExitAnalysis test) {
         Map<String, Preset> presets = new LinkedHashMap<>();
         ThresholdCalibration.BUDGETS.forEach((name, budget) ->
-                presets.put(name, measured(test, null, ThresholdCalibration.calibrate(validation, budget))));
+                presets.put(name, measured(test, ThresholdCalibration.calibrate(validation, budget))));
         ThresholdCalibration.BUDGETS.forEach((name, budget) -> presets.put(
-                name + "-" + Preset.ENTROPY,
-                measured(test, Preset.ENTROPY, ThresholdCalibration.calibrateEntropy(validation, budget))));
+                name + "-" + ExitRule.ENTROPY,
+                measured(test, ThresholdCalibration.calibrateEntropy(validation, budget))));
         ThresholdCalibration.BUDGETS.forEach((name, budget) -> presets.put(
-                name + "-" + Preset.PATIENCE,
-                measured(test, Preset.PATIENCE, ThresholdCalibration.calibratePatience(validation, budget))));
+                name + "-" + ExitRule.PATIENCE,
+                measured(test, ThresholdCalibration.calibratePatience(validation, budget))));
         return presets;
     }
 
-    /**
-     * The calibrated setting as a manifest preset (rule null: max_softmax, written as DESIGN.md
-     * has it), with its test-set accuracy and mean MACs fraction.
-     */
-    private static Preset measured(ExitAnalysis test, String rule, ExitAnalysis.Outcome calibrated) {
-        boolean patience = Preset.PATIENCE.equals(rule);
-        Preset setting = new Preset(
-                rule,
-                patience ? null : rounded(calibrated.thresholds()),
-                patience ? (int) calibrated.thresholds()[0] : null,
-                null,
-                null);
-        ExitAnalysis.Outcome o = test.outcome(setting);
-        return new Preset(
-                rule, setting.thresholds(), setting.patience(), round(o.accuracy()), round(o.meanMacsFraction()));
+    /** The calibrated rule, its setting rounded as the manifest keeps it, with its test-set accuracy and cost. */
+    private static Preset measured(ExitAnalysis test, ExitAnalysis.Outcome calibrated) {
+        ExitRule rule = ExitRule.of(calibrated.rule().toPreset(null, null).rounded());
+        ExitAnalysis.Outcome o = test.outcome(rule);
+        return rule.toPreset(round(o.accuracy()), round(o.meanMacsFraction()));
     }
 
-    /** A plain-text report: per-head accuracy, ensemble, the early-exit curve and the presets. */
+    /** One point of a printed curve: the shared setting, and what it does. */
+    record CurvePoint(String setting, ExitAnalysis.Outcome outcome) {}
+
+    /** Max softmax with one threshold shared by every head. */
+    static List<CurvePoint> maxSoftmaxCurve(ExitAnalysis test) {
+        return curve(CURVE, t -> ExitRule.MaxSoftmax.everyHead(test.heads(), t), test);
+    }
+
+    /** Entropy with one bound shared by every head. */
+    static List<CurvePoint> entropyCurve(ExitAnalysis test) {
+        return curve(ENTROPY_CURVE, b -> ExitRule.Entropy.everyHead(test.heads(), b), test);
+    }
+
+    /** Patience from 1 to every head agreeing. */
+    static List<CurvePoint> patienceCurve(ExitAnalysis test) {
+        List<CurvePoint> curve = new ArrayList<>();
+        for (int k = 1; k <= test.heads(); k++) {
+            curve.add(new CurvePoint(Integer.toString(k), test.outcome(new ExitRule.Patience(k))));
+        }
+        return curve;
+    }
+
+    private static List<CurvePoint> curve(double[] settings, DoubleFunction<ExitRule> rule, ExitAnalysis test) {
+        return Arrays.stream(settings)
+                .mapToObj(v -> new CurvePoint(trim(v), test.outcome(rule.apply(v))))
+                .toList();
+    }
+
+    private static String trim(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    /** A plain-text report: per-head accuracy, ensemble, the early-exit curves and the presets. */
     public static String report(ExitAnalysis test, Map<String, Preset> presets) {
         StringBuilder sb = new StringBuilder();
         double[] acc = test.headAccuracy();
-        double[] cost = test.exitCostFraction();
+        double[] cost = test.headCostFraction();
         sb.append(String.format(Locale.ROOT, "%-10s %9s %13s%n", "head", "accuracy", "MACs fraction"));
         for (int k = 0; k < acc.length; k++) {
             sb.append(String.format(Locale.ROOT, "%-10s %8.2f%% %13.3f%n", "head-" + k, 100 * acc[k], cost[k]));
         }
-        sb.append(String.format(Locale.ROOT, "%-10s %8.2f%% %13.3f%n", "ensemble", 100 * test.ensembleAccuracy(), 1.0));
-        sb.append(String.format(
-                Locale.ROOT, "%nearly exit, one threshold for every head (%d samples)%n", test.samples()));
         sb.append(String.format(
                 Locale.ROOT,
-                "%9s %9s %13s %10s  %s%n",
-                "threshold",
+                "%-10s %8.2f%% %13.3f%n",
+                "ensemble",
+                100 * test.ensembleAccuracy(),
+                test.ensembleCostFraction()));
+        sb.append(String.format(
+                Locale.ROOT,
+                "%nearly exit, one threshold for every head (%d samples; MACs count every head read)%n",
+                test.samples()));
+        sb.append(String.format(
+                Locale.ROOT,
+                "%17s %9s %13s %10s  %s%n",
+                "setting",
                 "accuracy",
                 "MACs fraction",
                 "mean exit",
                 "exits per head"));
-        for (double t : CURVE) {
-            sb.append(line(String.format(Locale.ROOT, "%9.3f", t), test.earlyExit(t)));
-        }
+        maxSoftmaxCurve(test).forEach(p -> sb.append(line(p.setting(), p.outcome())));
         sb.append(String.format(Locale.ROOT, "%nearly exit by entropy (a head answers below this many nats)%n"));
-        for (double t : ENTROPY_CURVE) {
-            sb.append(line(String.format(Locale.ROOT, "%9.3f", t), test.earlyExitByEntropy(t)));
-        }
+        entropyCurve(test).forEach(p -> sb.append(line(p.setting(), p.outcome())));
         sb.append(String.format(Locale.ROOT, "%nearly exit by patience (this many consecutive heads agree)%n"));
-        for (int k = 1; k <= test.heads(); k++) {
-            sb.append(line(String.format(Locale.ROOT, "%9d", k), test.earlyExitByPatience(k)));
-        }
+        patienceCurve(test).forEach(p -> sb.append(line(p.setting(), p.outcome())));
         if (!presets.isEmpty()) {
             sb.append(String.format(Locale.ROOT, "%npresets (calibrated on validation data)%n"));
-            presets.forEach((name, p) -> sb.append(line(String.format(Locale.ROOT, "%17s", name), test.outcome(p))));
+            presets.forEach((name, p) -> sb.append(line(name, test.outcome(ExitRule.of(p)))));
         }
         return sb.toString();
     }
@@ -115,11 +147,11 @@ public final class ModelEvaluation {
     private static String line(String label, ExitAnalysis.Outcome o) {
         return String.format(
                 Locale.ROOT,
-                "%s %8.2f%% %13.3f %10.2f  %s%n",
+                "%17s %8.2f%% %13.3f %10.2f  %s%n",
                 label,
                 100 * o.accuracy(),
                 o.meanMacsFraction(),
                 o.meanExitStage(),
-                java.util.Arrays.toString(o.exitCounts()));
+                Arrays.toString(o.exitCounts()));
     }
 }

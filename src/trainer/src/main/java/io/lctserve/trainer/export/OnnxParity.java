@@ -2,9 +2,10 @@ package io.lctserve.trainer.export;
 
 import ai.onnxruntime.OrtException;
 import io.lctserve.core.data.ImageSet;
+import io.lctserve.core.exit.Probabilities;
 import io.lctserve.core.model.StagedModel;
-import io.lctserve.trainer.evaluation.OnnxStagedRunner;
-import io.lctserve.trainer.training.HeadEvaluation;
+import io.lctserve.runtime.SessionSettings;
+import io.lctserve.runtime.StagedSessions;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -27,8 +28,8 @@ public record OnnxParity(int images, double maxAbsLogitDifference, int argmaxMis
 
     public static OnnxParity compare(float[][] djlLogits, StagedModel model, ImageSet images) throws OrtException {
         float[][] onnx;
-        try (OnnxStagedRunner runner = new OnnxStagedRunner(model)) {
-            onnx = runner.logits(images);
+        try (StagedSessions sessions = StagedSessions.open(model, SessionSettings.defaults())) {
+            onnx = sessions.allHeadLogits(images);
         }
         int classes = model.manifest().labels().size();
         double max = 0;
@@ -38,8 +39,8 @@ public record OnnxParity(int images, double maxAbsLogitDifference, int argmaxMis
                 max = Math.max(max, Math.abs(onnx[k][i] - djlLogits[k][i]));
             }
             for (int s = 0; s < images.size(); s++) {
-                if (HeadEvaluation.argMax(onnx[k], s * classes, classes)
-                        != HeadEvaluation.argMax(djlLogits[k], s * classes, classes)) {
+                if (Probabilities.argMax(onnx[k], s * classes, classes)
+                        != Probabilities.argMax(djlLogits[k], s * classes, classes)) {
                     mismatches++;
                 }
             }

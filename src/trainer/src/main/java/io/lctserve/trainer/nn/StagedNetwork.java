@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import io.lctserve.core.exit.ComputeCost;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -76,13 +77,11 @@ public final class StagedNetwork {
         }
     }
 
-    /** Multiply-accumulates per image of the full model: every stage and the main classifier. */
-    public long fullModelMacs() {
-        long macs = heads.get(heads.size() - 1).macs();
-        for (LayerStack stage : stages) {
-            macs += stage.macs();
-        }
-        return macs;
+    /** What an answer at each exit of this network costs, as the exported manifest will say. */
+    public ComputeCost cost() {
+        return ComputeCost.of(
+                stages.stream().mapToLong(LayerStack::macs).toArray(),
+                heads.stream().mapToLong(LayerStack::macs).toArray());
     }
 
     public boolean isInitialized() {

@@ -1,5 +1,7 @@
 package io.lctserve.trainer.training;
 
+import io.lctserve.core.exit.Probabilities;
+
 /** Accuracy of each head from its logits or probabilities ({@code [head][image * classes + class]}). */
 public final class HeadEvaluation {
 
@@ -11,23 +13,12 @@ public final class HeadEvaluation {
         for (int k = 0; k < scores.length; k++) {
             int correct = 0;
             for (int i = 0; i < labels.length; i++) {
-                if (argMax(scores[k], i * classes, classes) == labels[i]) {
+                if (Probabilities.argMax(scores[k], i * classes, classes) == labels[i]) {
                     correct++;
                 }
             }
             accuracy[k] = correct / (double) labels.length;
         }
         return accuracy;
-    }
-
-    /** Index of the largest of {@code values[offset .. offset + length)}. */
-    public static int argMax(float[] values, int offset, int length) {
-        int best = 0;
-        for (int c = 1; c < length; c++) {
-            if (values[offset + c] > values[offset + best]) {
-                best = c;
-            }
-        }
-        return best;
     }
 }

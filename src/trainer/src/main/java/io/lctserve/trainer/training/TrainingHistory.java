@@ -1,7 +1,7 @@
 package io.lctserve.trainer.training;
 
-import static io.lctserve.trainer.evaluation.Rounding.round;
-import static io.lctserve.trainer.evaluation.Rounding.rounded;
+import static io.lctserve.core.manifest.Rounding.round;
+import static io.lctserve.core.manifest.Rounding.rounded;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

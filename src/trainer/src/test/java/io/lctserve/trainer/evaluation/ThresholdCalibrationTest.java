@@ -2,7 +2,11 @@ package io.lctserve.trainer.evaluation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lctserve.core.exit.ComputeCost;
+import io.lctserve.core.exit.ExitRule;
+import io.lctserve.core.exit.Mode;
 import java.util.Random;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,7 +17,9 @@ class ThresholdCalibrationTest {
 
     private static final int SAMPLES = 4000;
     private static final int CLASSES = 10;
-    private static final double[] COST = {0.2, 0.5, 1.0};
+
+    /** Early exit at head 0, 1, 2 costs 0.2, 0.5 and 1.1 of the full model (which reads head 2 only). */
+    private static final ComputeCost COST = ComputeCost.of(new long[] {15, 25, 50}, new long[] {5, 5, 10});
 
     /** Head k is right with probability ACCURACY[k]; right answers tend to be confident. */
     private static ExitAnalysis synthetic(long seed) {
@@ -39,6 +45,10 @@ class ThresholdCalibrationTest {
         return new ExitAnalysis(logits, labels, COST);
     }
 
+    private static double[] thresholds(ExitAnalysis.Outcome o) {
+        return ((ExitRule.MaxSoftmax) o.rule()).thresholds();
+    }
+
     @Test
     void everyPresetStaysWithinItsBudgetOnTheCalibrationData() {
         ExitAnalysis validation = synthetic(1);
@@ -48,10 +58,11 @@ class ThresholdCalibrationTest {
             ExitAnalysis.Outcome o = ThresholdCalibration.calibrate(validation, budget);
 
             assertThat(o.accuracy()).isGreaterThanOrEqualTo(full - budget - 1e-12);
-            assertThat(o.thresholds()[2]).isZero();
-            assertThat(java.util.Arrays.stream(o.thresholds()).boxed().toList())
-                    .allSatisfy(t -> assertThat(t).isBetween(0.0, 1.0));
+            assertThat(thresholds(o)[2]).isZero();
             assertThat(o.meanMacsFraction()).isLessThan(1.0);
+            ExitAnalysis.Outcome again = validation.outcome(o.rule());
+            assertThat(again.accuracy()).as("the rule reproduces its outcome").isEqualTo(o.accuracy());
+            assertThat(again.exitCounts()).containsExactly(o.exitCounts());
         }
     }
 
@@ -72,9 +83,9 @@ class ThresholdCalibrationTest {
         ExitAnalysis validation = synthetic(3);
         double full = validation.headAccuracy()[2];
         double budget = 0.005;
-        double bestShared = 1.0;
+        double bestShared = Double.MAX_VALUE;
         for (double t : ThresholdCalibration.GRID) {
-            ExitAnalysis.Outcome o = validation.earlyExit(t);
+            ExitAnalysis.Outcome o = validation.outcome(ExitRule.MaxSoftmax.everyHead(3, t));
             if (o.accuracy() >= full - budget) {
                 bestShared = Math.min(bestShared, o.meanMacsFraction());
             }
@@ -85,25 +96,32 @@ class ThresholdCalibrationTest {
     }
 
     @Test
-    void earlyExitAtThresholdZeroAnswersEverythingAtTheFirstHead() {
+    void computeCountsEveryHeadReadBeforeTheAnswer() {
         ExitAnalysis data = synthetic(4);
 
-        ExitAnalysis.Outcome o = data.earlyExit(0.0);
+        ExitAnalysis.Outcome first = data.outcome(ExitRule.MaxSoftmax.everyHead(3, 0.0));
+        ExitAnalysis.Outcome last = data.outcome(ExitRule.MaxSoftmax.everyHead(3, 1.0));
 
-        assertThat(o.exitCounts()).containsExactly(SAMPLES, 0, 0);
-        assertThat(o.meanMacsFraction()).isCloseTo(COST[0], org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(o.accuracy()).isEqualTo(data.headAccuracy()[0]);
+        assertThat(first.exitCounts()).containsExactly(SAMPLES, 0, 0);
+        assertThat(first.meanMacsFraction()).isCloseTo(0.2, Offset.offset(1e-9));
+        assertThat(first.accuracy()).isEqualTo(data.headAccuracy()[0]);
+        assertThat(last.exitCounts()).containsExactly(0, 0, SAMPLES);
+        assertThat(last.meanMacsFraction()).isCloseTo(COST.fraction(Mode.EARLY_EXIT, 2), Offset.offset(1e-9));
+        assertThat(last.meanMacsFraction()).isCloseTo(1.1, Offset.offset(1e-9));
+        assertThat(data.ensembleCostFraction()).isCloseTo(1.1, Offset.offset(1e-9));
+        assertThat(data.headCostFraction()).containsExactly(new double[] {0.2, 0.45, 1.0}, Offset.offset(1e-9));
     }
 
     @Test
     void entropyAndPatienceRulesSpanFromFirstToLastHead() {
         ExitAnalysis data = synthetic(5);
 
-        assertThat(data.earlyExitByPatience(1).exitCounts()).containsExactly(SAMPLES, 0, 0);
-        assertThat(data.earlyExitByPatience(3).exitCounts()).containsExactly(0, 0, SAMPLES);
-        assertThat(data.earlyExitByEntropy(100).exitCounts()).containsExactly(SAMPLES, 0, 0);
-        assertThat(data.earlyExitByEntropy(0).exitCounts()).containsExactly(0, 0, SAMPLES);
-        ExitAnalysis.Outcome two = data.earlyExitByPatience(2);
+        assertThat(data.outcome(new ExitRule.Patience(1)).exitCounts()).containsExactly(SAMPLES, 0, 0);
+        assertThat(data.outcome(new ExitRule.Patience(3)).exitCounts()).containsExactly(0, 0, SAMPLES);
+        assertThat(data.outcome(ExitRule.Entropy.everyHead(3, 100)).exitCounts())
+                .containsExactly(SAMPLES, 0, 0);
+        assertThat(data.outcome(ExitRule.Entropy.everyHead(3, 0)).exitCounts()).containsExactly(0, 0, SAMPLES);
+        ExitAnalysis.Outcome two = data.outcome(new ExitRule.Patience(2));
         assertThat(two.exitCounts()[0]).isZero();
         assertThat(two.exitCounts()[1]).isPositive();
     }
@@ -112,8 +130,8 @@ class ThresholdCalibrationTest {
     void entropyAndPatiencePresetsStayWithinTheirBudgetsToo() {
         ExitAnalysis validation = synthetic(6);
         double full = validation.headAccuracy()[2];
-        double previousEntropyCost = 1.0;
-        double previousPatienceCost = 1.0;
+        double previousEntropyCost = Double.MAX_VALUE;
+        double previousPatienceCost = Double.MAX_VALUE;
 
         for (double budget : ThresholdCalibration.BUDGETS.values()) {
             ExitAnalysis.Outcome entropy = ThresholdCalibration.calibrateEntropy(validation, budget);
@@ -121,14 +139,11 @@ class ThresholdCalibrationTest {
 
             assertThat(entropy.accuracy()).isGreaterThanOrEqualTo(full - budget - 1e-12);
             assertThat(patience.accuracy()).isGreaterThanOrEqualTo(full - budget - 1e-12);
-            assertThat(java.util.Arrays.stream(entropy.thresholds()).boxed().toList())
-                    .hasSize(3)
-                    .allSatisfy(t -> assertThat(t).isBetween(0.0, 2.3026));
-            assertThat(entropy.thresholds()[2]).isEqualTo(2.3026);
-            assertThat(patience.thresholds()[0]).isBetween(1.0, 3.0);
-            // the written setting reproduces the outcome it was chosen for
-            assertThat(validation.earlyExitByEntropy(entropy.thresholds()).accuracy())
-                    .isEqualTo(entropy.accuracy());
+            double[] bounds = ((ExitRule.Entropy) entropy.rule()).bounds();
+            assertThat(bounds).hasSize(3);
+            assertThat(bounds[2]).isEqualTo(2.3026);
+            assertThat(((ExitRule.Patience) patience.rule()).heads()).isBetween(1, 3);
+            assertThat(validation.outcome(entropy.rule()).accuracy()).isEqualTo(entropy.accuracy());
             assertThat(entropy.meanMacsFraction())
                     .isLessThanOrEqualTo(previousEntropyCost)
                     .isLessThan(1.0);

@@ -31,7 +31,8 @@ class NetworkConfigTest {
                     macs += full.stage(s).macs();
                     assertThat(shapes(alone.stageParameters(s))).isEqualTo(shapes(full.stageParameters(s)));
                 }
-                assertThat(alone.fullModelMacs()).isEqualTo(macs);
+                assertThat(alone.cost().fullModel()).isEqualTo(macs);
+                assertThat(full.cost().submodel(k)).isEqualTo(macs);
                 assertThat(shapes(alone.headParameters(k))).isEqualTo(shapes(full.headParameters(k)));
             }
         }

@@ -1,11 +1,16 @@
 package io.lctserve.server.api.v1;
 
 import ai.onnxruntime.OrtException;
+import io.lctserve.runtime.BatchResult;
+import io.lctserve.runtime.SampleResult;
+import io.lctserve.server.api.KnobBinder;
 import io.lctserve.server.api.ModelLookup;
+import io.lctserve.server.api.RequestRecord;
 import io.lctserve.server.inference.InferenceResult;
 import io.lctserve.server.inference.InferenceService;
 import io.lctserve.server.inference.InvalidRequestException;
-import io.lctserve.server.inference.SampleResult;
+import io.lctserve.server.inference.Knob;
+import io.lctserve.server.inference.ModelInput;
 import io.lctserve.server.model.LoadedModel;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -17,6 +22,7 @@ import java.util.Map;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RequestPart;
@@ -27,6 +33,8 @@ import org.springframework.web.multipart.MultipartFile;
 @RestController
 @Tag(name = "Classify (for people)")
 class ClassifyController {
+
+    private static final String INVERT = "invert";
 
     private final ModelLookup lookup;
     private final InferenceService inference;
@@ -47,20 +55,19 @@ class ClassifyController {
     ClassifyResponse classifyImage(
             @PathVariable String name,
             @RequestPart("image") MultipartFile image,
-            @RequestParam(defaultValue = "false") boolean invert,
-            @RequestParam Map<String, String> query)
+            @RequestParam(name = INVERT, defaultValue = "false") boolean invert,
+            @RequestParam Map<String, String> query,
+            @RequestAttribute(RequestRecord.ATTRIBUTE) RequestRecord record)
             throws IOException, OrtException, InterruptedException {
-        long received = System.nanoTime();
         LoadedModel model = lookup.find(name, null);
-        Map<String, Object> parameters = new LinkedHashMap<>(query);
-        parameters.remove("invert");
-        byte[] bytes = image.getBytes();
-        return classify(
-                model,
-                received,
-                parameters,
-                () -> new InferenceService.ModelInput(
-                        ImageConverter.toInput(bytes, model.manifest().input(), invert), single(model)));
+        record.model(model);
+        Map<String, String> parameters = new LinkedHashMap<>(query);
+        parameters.remove(INVERT);
+        Knob knob = KnobBinder.bind(parameters);
+        record.knob(knob);
+        float[] pixels =
+                ImageConverter.toInput(image.getBytes(), model.manifest().input(), invert);
+        return classify(model, pixels, knob, record);
     }
 
     @PostMapping(
@@ -68,35 +75,37 @@ class ClassifyController {
             consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(summary = "Classify one image given as JSON pixels in [0, 1] (C*H*W values, flat or nested)")
-    ClassifyResponse classifyPixels(@PathVariable String name, @RequestBody PixelsRequest request)
+    ClassifyResponse classifyPixels(
+            @PathVariable String name,
+            @RequestBody PixelsRequest request,
+            @RequestAttribute(RequestRecord.ATTRIBUTE) RequestRecord record)
             throws OrtException, InterruptedException {
-        long received = System.nanoTime();
         LoadedModel model = lookup.find(name, null);
-        return classify(
-                model,
-                received,
-                request.parameters(),
-                () -> new InferenceService.ModelInput(pixels(request.pixels(), model), single(model)));
+        record.model(model);
+        Knob knob = KnobBinder.bind(request.parameters());
+        record.knob(knob);
+        return classify(model, pixels(request.pixels(), model), knob, record);
     }
 
-    private ClassifyResponse classify(
-            LoadedModel model, long received, Map<String, ?> parameters, InferenceService.InputReader input)
+    private ClassifyResponse classify(LoadedModel model, float[] pixels, Knob knob, RequestRecord record)
             throws OrtException, InterruptedException {
-        InferenceResult result = inference.infer(model, input, parameters, received, true);
-        SampleResult s = result.samples().get(0);
+        List<Long> shape = model.manifest().input().shape();
+        ModelInput input = new ModelInput(pixels, new long[] {1, shape.get(1), shape.get(2), shape.get(3)});
+        InferenceResult result = inference.infer(model, input, knob, record.receivedNanos(), true);
+        BatchResult batch = result.batch();
+        SampleResult s = batch.samples().get(0);
         List<String> labels = model.manifest().labels();
         List<ClassifyResponse.HeadProbabilities> heads = new ArrayList<>();
-        for (int k = 0; k < s.heads().size(); k++) {
+        for (SampleResult.HeadProbabilities head : s.heads()) {
             Map<String, Float> byLabel = new LinkedHashMap<>();
             for (int c = 0; c < labels.size(); c++) {
-                byLabel.put(
-                        labels.get(c), s.heads().get(k).length > c ? s.heads().get(k)[c] : 0f);
+                byLabel.put(labels.get(c), head.probabilities()[c]);
             }
-            heads.add(new ClassifyResponse.HeadProbabilities(headStage(s, k), byLabel));
+            heads.add(new ClassifyResponse.HeadProbabilities(head.stage(), byLabel));
         }
         List<ClassifyResponse.StageTiming> timings = new ArrayList<>();
         for (int k = 0; k <= s.exitStage(); k++) {
-            timings.add(new ClassifyResponse.StageTiming(k, result.stageMillis()[k]));
+            timings.add(new ClassifyResponse.StageTiming(k, batch.stageMillis()[k]));
         }
         return new ClassifyResponse(
                 model.name(),
@@ -107,19 +116,9 @@ class ClassifyController {
                 s.exitStage(),
                 s.deadlineCut(),
                 result.rule(),
-                result.macsUsed() / (double) result.macsFull(),
+                batch.macsFraction(),
                 heads,
                 timings);
-    }
-
-    /** Heads run in stage order; in full or stage mode only the answering one runs. */
-    private static int headStage(SampleResult s, int index) {
-        return s.exitStage() - (s.heads().size() - 1 - index);
-    }
-
-    private static long[] single(LoadedModel model) {
-        List<Long> shape = model.manifest().input().shape();
-        return new long[] {1, shape.get(1), shape.get(2), shape.get(3)};
     }
 
     private static float[] pixels(List<Object> values, LoadedModel model) {

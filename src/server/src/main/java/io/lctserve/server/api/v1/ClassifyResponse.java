@@ -11,7 +11,7 @@ import java.util.Map;
  * @param exitStage the stage whose head answered
  * @param deadlineCut whether the latency budget stopped the walk early
  * @param rule the mode, or the preset or threshold that decided the exit
- * @param macsFraction compute spent as a fraction of the full model's
+ * @param macsFraction compute spent (every graph run) as a fraction of the full model's
  * @param heads every executed head's probabilities, by label
  * @param stageMillis wall time per executed stage (with its head)
  */

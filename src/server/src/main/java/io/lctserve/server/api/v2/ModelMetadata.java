@@ -1,9 +1,12 @@
 package io.lctserve.server.api.v2;
 
+import io.lctserve.core.exit.ComputeCost;
+import io.lctserve.core.exit.Mode;
 import io.lctserve.core.manifest.Evaluation;
 import io.lctserve.core.manifest.Preset;
 import io.lctserve.server.model.LoadedModel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,16 +29,20 @@ record ModelMetadata(
         var m = model.manifest();
         long classes = m.labels().size();
         List<TensorMetadata> outputs = List.of(
-                new TensorMetadata(OpenInferenceController.PROBABILITIES, "FP32", List.of(-1L, classes)),
-                new TensorMetadata(OpenInferenceController.CLASS, "INT64", List.of(-1L)),
-                new TensorMetadata(OpenInferenceController.CONFIDENCE, "FP32", List.of(-1L)),
-                new TensorMetadata(OpenInferenceController.EXIT_STAGE, "INT32", List.of(-1L)));
+                new TensorMetadata(InferResponse.PROBABILITIES, "FP32", List.of(-1L, classes)),
+                new TensorMetadata(InferResponse.CLASS, "INT64", List.of(-1L)),
+                new TensorMetadata(InferResponse.CONFIDENCE, "FP32", List.of(-1L)),
+                new TensorMetadata(InferResponse.EXIT_STAGE, "INT32", List.of(-1L)));
+        ComputeCost cost = model.cost();
         List<Map<String, Object>> stages = new ArrayList<>();
         for (int k = 0; k < model.exitCount(); k++) {
             Map<String, Object> s = new LinkedHashMap<>();
             s.put("stage", k);
-            s.put("macsThroughExit", model.macsThroughExit(k));
-            s.put("macsFraction", model.macsThroughExit(k) / (double) model.fullModelMacs());
+            s.put("stageMacs", m.stages().get(k).macs());
+            s.put("headMacs", m.stages().get(k).head().macs());
+            // what an answer here costs: early exit ran every head so far, mode stage only this one
+            s.put("earlyExitMacsFraction", cost.fraction(Mode.EARLY_EXIT, k));
+            s.put("stageModeMacsFraction", cost.fraction(Mode.STAGE, k));
             if (m.evaluation() != null) {
                 s.put("testAccuracy", m.evaluation().headAccuracy().get(k));
             }
@@ -44,8 +51,9 @@ record ModelMetadata(
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("version", model.version());
         parameters.put("labels", m.labels());
+        parameters.put("fullModelMacs", cost.fullModel());
         parameters.put("stages", stages);
-        parameters.put("modes", List.of("early_exit", "ensemble", "full", "stage"));
+        parameters.put("modes", Arrays.stream(Mode.values()).map(Mode::wireName).toList());
         Map<String, Preset> presets = new LinkedHashMap<>(m.presets());
         parameters.put("presets", presets);
         Evaluation e = m.evaluation();

@@ -2,6 +2,7 @@ package io.lctserve.server.api.v2;
 
 import io.lctserve.core.manifest.TensorSpec;
 import io.lctserve.server.inference.InvalidRequestException;
+import io.lctserve.server.inference.ModelInput;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -14,15 +15,12 @@ final class TensorDecoder {
 
     private TensorDecoder() {}
 
-    /** The decoded input: {@code pixels} in row-major order for {@code shape}. */
-    record Decoded(float[] pixels, long[] shape) {}
-
     static final String BINARY_DATA_SIZE = "binary_data_size";
 
     /**
      * @param binary the bytes after the JSON of a binary tensor data request, or null for plain JSON
      */
-    static Decoded decode(List<InferRequest.Input> inputs, TensorSpec spec, int maxBatch, ByteBuffer binary) {
+    static ModelInput decode(List<InferRequest.Input> inputs, TensorSpec spec, int maxBatch, ByteBuffer binary) {
         if (inputs == null || inputs.size() != 1) {
             throw new InvalidRequestException("expected exactly one input tensor '" + spec.name() + "', got "
                     + (inputs == null ? 0 : inputs.size()));
@@ -53,7 +51,7 @@ final class TensorDecoder {
         long expected = shape[0] * spec.elementsPerSample();
         Object binarySize = in.parameters() == null ? null : in.parameters().get(BINARY_DATA_SIZE);
         if (binarySize != null || (binary != null && in.data() == null)) {
-            return new Decoded(binary(in, binarySize, binary, uint8, expected), shape);
+            return new ModelInput(binary(in, binarySize, binary, uint8, expected), shape);
         }
         if (binary != null && binary.hasRemaining()) {
             throw new InvalidRequestException("the body has " + binary.remaining() + " bytes after the JSON but"
@@ -77,7 +75,7 @@ final class TensorDecoder {
         for (int i = 0; i < pixels.length; i++) {
             pixels[i] = uint8 ? uint8(values[i], i) : fp32(values[i], i);
         }
-        return new Decoded(pixels, shape);
+        return new ModelInput(pixels, shape);
     }
 
     private static float[] binary(InferRequest.Input in, Object size, ByteBuffer binary, boolean uint8, long expected) {

@@ -1,4 +1,4 @@
-package io.lctserve.trainer.evaluation;
+package io.lctserve.core.manifest;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.lctserve.server.inference;
+package io.lctserve.runtime;
 
 import java.util.List;
 
@@ -9,8 +9,9 @@ import java.util.List;
  * @param predictedClass argmax of {@code probabilities}
  * @param confidence the largest probability
  * @param exitStage the stage whose head answered (the deepest stage run, for an ensemble)
- * @param deadlineCut the latency budget stopped this sample before its policy would have
- * @param heads probabilities of every head run for this sample, in stage order (empty unless asked)
+ * @param deadlineCut the deadline stopped this sample before its mode or rule would have
+ * @param macs multiply-accumulates spent on this sample: every graph run for it
+ * @param heads every head run for this sample, in stage order (empty unless the plan keeps them)
  */
 public record SampleResult(
         float[] probabilities,
@@ -18,4 +19,9 @@ public record SampleResult(
         float confidence,
         int exitStage,
         boolean deadlineCut,
-        List<float[]> heads) {}
+        long macs,
+        List<HeadProbabilities> heads) {
+
+    /** What one head said about the sample. */
+    public record HeadProbabilities(int stage, float[] probabilities) {}
+}

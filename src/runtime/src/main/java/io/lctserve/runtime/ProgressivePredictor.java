@@ -1,0 +1,226 @@
+package io.lctserve.runtime;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.lctserve.core.exit.ComputeCost;
+import io.lctserve.core.exit.HeadOutput;
+import io.lctserve.core.exit.Mode;
+import io.lctserve.core.exit.Probabilities;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Progressive evaluation of a batch. Stage by stage: run the stage, run the heads the mode needs,
+ * let the exit rule decide which samples have their answer, and gather only the survivors into
+ * the next stage's input, so compute shrinks with every exit. A deadline stops the walk before a
+ * stage whose measured latency would overrun it; the sample is then answered from its most
+ * confident head so far (early exit) or the head of the last stage run.
+ */
+public final class ProgressivePredictor {
+
+    private final StagedSessions sessions;
+    private final StageLatency latency;
+
+    public ProgressivePredictor(StagedSessions sessions) {
+        this.sessions = sessions;
+        this.latency = new StageLatency(sessions.exitCount());
+    }
+
+    public StagedSessions sessions() {
+        return sessions;
+    }
+
+    /** The per-stage latencies measured so far, which deadlines are planned with. */
+    public StageLatency latency() {
+        return latency;
+    }
+
+    /**
+     * @param pixels {@code batch * C * H * W} values in [0, 1], row-major
+     * @param shape {@code [batch, C, H, W]}
+     */
+    public BatchResult predict(float[] pixels, long[] shape, ExitPlan plan, StageListener listener)
+            throws OrtException {
+        int batch = (int) shape[0];
+        if (plan.lastStage() >= sessions.exitCount()) {
+            throw new IllegalArgumentException(
+                    "stage " + plan.lastStage() + " does not exist: the model has " + sessions.exitCount());
+        }
+        if (batch < 1 || pixels.length != Arrays.stream(shape).reduce(1, (a, b) -> a * b)) {
+            throw new IllegalArgumentException(
+                    pixels.length + " values do not fill a batch of shape " + Arrays.toString(shape));
+        }
+        Walk walk = new Walk(plan, batch, listener);
+        OnnxTensor x = Tensors.fp32(pixels, pixels.length, shape);
+        AutoCloseable owner = x; // what must stay open while x is in use
+        OrtSession.Result stage = null; // the running stage's output, until handed on
+        try {
+            for (int k = 0; k <= plan.lastStage(); k++) {
+                long started = System.nanoTime();
+                stage = sessions.runStage(k, x);
+                OnnxTensor h = sessions.stageOutput(k, stage);
+                boolean continues = k < plan.lastStage() && !deadlineStops(plan, k + 1, walk.alive);
+                float[] probabilities = plan.mode().consultsEveryHead() || !continues ? probabilities(k, h) : null;
+                long nanos = System.nanoTime() - started;
+                latency.record(k, walk.alive, nanos);
+                walk.stageMillis[k] = nanos / 1e6;
+                listener.stageRan(k, walk.alive, nanos);
+
+                int survivors = walk.decide(k, probabilities, continues);
+                if (survivors == 0) {
+                    break;
+                }
+                Tensors.closeQuietly(owner); // stage k has consumed x
+                owner = null;
+                if (survivors == walk.alive) {
+                    owner = stage; // h feeds the next stage as it is
+                    x = h;
+                } else {
+                    x = Tensors.gatherRows(h, walk.rows, survivors);
+                    owner = x;
+                    stage.close();
+                }
+                stage = null;
+                walk.alive = survivors;
+            }
+        } finally {
+            Tensors.closeQuietly(stage);
+            Tensors.closeQuietly(owner);
+        }
+        return new BatchResult(
+                Arrays.asList(walk.results), walk.stageMillis, sessions.cost().fullModel() * batch);
+    }
+
+    /**
+     * Runs every stage and head a few times on a blank image, so that the first request pays no
+     * one-time cost and deadlines are planned with measured stage latencies from the start.
+     */
+    public void warmUp(int rounds) throws OrtException {
+        long[] shape = sessions.manifest().input().shape().stream()
+                .mapToLong(Long::longValue)
+                .toArray();
+        shape[0] = 1;
+        float[] blank = new float[(int) sessions.manifest().input().elementsPerSample()];
+        ExitPlan everyHead = ExitPlan.of(Mode.ENSEMBLE, null, sessions.exitCount() - 1);
+        for (int round = 0; round < rounds; round++) {
+            predict(blank, shape, everyHead, StageListener.NONE);
+        }
+    }
+
+    private boolean deadlineStops(ExitPlan plan, int nextStage, int batch) {
+        return plan.hasDeadline() && System.nanoTime() + latency.predictNanos(nextStage, batch) > plan.deadlineNanos();
+    }
+
+    private float[] probabilities(int k, OnnxTensor features) throws OrtException {
+        float[] p = sessions.headLogits(k, features);
+        Probabilities.softmaxRows(p, sessions.classes());
+        return p;
+    }
+
+    /** One batch's way through the stages: who is still running, and the answers so far. */
+    private final class Walk {
+        final ExitPlan plan;
+        final StageListener listener;
+        final ComputeCost cost = sessions.cost();
+        final int classes = sessions.classes();
+        final SampleResult[] results;
+        final Trace[] traces;
+        final double[] stageMillis = new double[sessions.exitCount()];
+        /** Samples still running, in the order of the current input's rows. */
+        final int[] running;
+        /** For each survivor of the last stage, its row in that stage's output. */
+        final int[] rows;
+
+        int alive;
+
+        Walk(ExitPlan plan, int batch, StageListener listener) {
+            this.plan = plan;
+            this.listener = listener;
+            results = new SampleResult[batch];
+            traces = new Trace[batch];
+            running = new int[batch];
+            rows = new int[batch];
+            for (int i = 0; i < batch; i++) {
+                traces[i] = new Trace(plan.keepHeads());
+                running[i] = i;
+            }
+            alive = batch;
+        }
+
+        /** Answers the samples that are done at stage k; returns how many run on. */
+        int decide(int k, float[] probabilities, boolean continues) {
+            int survivors = 0;
+            for (int row = 0; row < alive; row++) {
+                int sample = running[row];
+                Trace t = traces[sample];
+                if (probabilities != null) {
+                    t.observe(k, probabilities, row * classes, classes);
+                }
+                boolean byRule = plan.mode() == Mode.EARLY_EXIT && plan.rule().exits(k, t.last);
+                if (byRule || !continues) {
+                    boolean deadlineCut = !byRule && k < plan.lastStage();
+                    results[sample] = t.answer(plan.mode(), k, deadlineCut, cost.macs(plan.mode(), k));
+                    listener.answered(k, results[sample].macs());
+                } else {
+                    running[survivors] = sample;
+                    rows[survivors++] = row;
+                }
+            }
+            return survivors;
+        }
+    }
+
+    /** What one sample has seen so far. */
+    private static final class Trace {
+        final List<SampleResult.HeadProbabilities> heads;
+        HeadOutput last;
+        float[] lastProbabilities;
+        float[] mostConfident;
+        float highestConfidence = -1;
+        float[] sum;
+        int seen;
+
+        Trace(boolean keepHeads) {
+            heads = keepHeads ? new ArrayList<>() : List.of();
+        }
+
+        void observe(int stage, float[] p, int offset, int classes) {
+            float[] mine = Arrays.copyOfRange(p, offset, offset + classes);
+            HeadOutput output = HeadOutput.of(mine, 0, classes, last);
+            if (output.confidence() > highestConfidence) {
+                highestConfidence = output.confidence();
+                mostConfident = mine;
+            }
+            if (sum == null) {
+                sum = new float[classes];
+            }
+            for (int c = 0; c < classes; c++) {
+                sum[c] += mine[c];
+            }
+            seen++;
+            last = output;
+            lastProbabilities = mine;
+            if (heads instanceof ArrayList<SampleResult.HeadProbabilities> kept) {
+                kept.add(new SampleResult.HeadProbabilities(stage, mine));
+            }
+        }
+
+        SampleResult answer(Mode mode, int stage, boolean deadlineCut, long macs) {
+            float[] p;
+            if (mode == Mode.ENSEMBLE) {
+                p = sum.clone();
+                for (int c = 0; c < p.length; c++) {
+                    p[c] /= seen;
+                }
+            } else if (deadlineCut && mode == Mode.EARLY_EXIT) {
+                p = mostConfident;
+            } else {
+                p = lastProbabilities;
+            }
+            int cls = Probabilities.argMax(p, 0, p.length);
+            return new SampleResult(p, cls, p[cls], stage, deadlineCut, macs, heads);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package io.lctserve.runtime;
+
+/**
+ * Hears what a batch did, stage by stage: the server records it as metrics. Called on the thread
+ * that runs the batch, so it must be quick.
+ */
+public interface StageListener {
+
+    /** A listener that hears nothing. */
+    StageListener NONE = new StageListener() {
+        @Override
+        public void stageRan(int stage, int samples, long nanos) {}
+
+        @Override
+        public void answered(int stage, long macs) {}
+    };
+
+    /** Stage {@code stage}, with the heads the mode needed there, ran on {@code samples} samples. */
+    void stageRan(int stage, int samples, long nanos);
+
+    /** One sample was answered at {@code stage}, having cost {@code macs} multiply-accumulates. */
+    void answered(int stage, long macs);
+}

@@ -1,0 +1,60 @@
+package io.lctserve.runtime;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
+/**
+ * FP32 tensors for ONNX Runtime, always over direct buffers: ONNX Runtime copies a heap buffer
+ * before every run, which costs more than a small model's compute.
+ */
+public final class Tensors {
+
+    private Tensors() {}
+
+    /** A tensor of {@code values[0 .. length)} in the given shape. */
+    public static OnnxTensor fp32(float[] values, int length, long[] shape) throws OrtException {
+        FloatBuffer buffer = direct(length);
+        buffer.put(values, 0, length).rewind();
+        return OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), buffer, shape);
+    }
+
+    /** Rows {@code rows[0 .. count)} of {@code tensor} (first dimension), as a new, smaller tensor. */
+    public static OnnxTensor gatherRows(OnnxTensor tensor, int[] rows, int count) throws OrtException {
+        long[] shape = tensor.getInfo().getShape();
+        int rowSize = 1;
+        for (int d = 1; d < shape.length; d++) {
+            rowSize *= (int) shape[d];
+        }
+        FloatBuffer all = tensor.getFloatBuffer();
+        FloatBuffer gathered = direct(count * rowSize);
+        for (int j = 0; j < count; j++) {
+            gathered.put(all.slice(rows[j] * rowSize, rowSize));
+        }
+        gathered.rewind();
+        long[] smaller = shape.clone();
+        smaller[0] = count;
+        return OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), gathered, smaller);
+    }
+
+    private static FloatBuffer direct(int floats) {
+        return ByteBuffer.allocateDirect(floats * Float.BYTES)
+                .order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+    }
+
+    /** Closes what may be null, ignoring failures: a native tensor that cannot close holds nothing a caller can use. */
+    static void closeQuietly(AutoCloseable resource) {
+        if (resource == null) {
+            return;
+        }
+        try {
+            resource.close();
+        } catch (Exception e) {
+            // nothing left to do
+        }
+    }
+}

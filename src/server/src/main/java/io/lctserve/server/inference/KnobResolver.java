@@ -1,0 +1,162 @@
+package io.lctserve.server.inference;
+
+import static io.lctserve.server.inference.Knob.DEADLINE_MS;
+import static io.lctserve.server.inference.Knob.ENTROPY;
+import static io.lctserve.server.inference.Knob.MAX_STAGE;
+import static io.lctserve.server.inference.Knob.PATIENCE;
+import static io.lctserve.server.inference.Knob.PRESET;
+import static io.lctserve.server.inference.Knob.RULE;
+import static io.lctserve.server.inference.Knob.THRESHOLD;
+
+import io.lctserve.core.exit.ExitRule;
+import io.lctserve.core.exit.Mode;
+import io.lctserve.core.manifest.Preset;
+import io.lctserve.runtime.ExitPlan;
+import io.lctserve.server.config.LctServeProperties;
+import io.lctserve.server.model.LoadedModel;
+import java.util.stream.Collectors;
+import org.springframework.stereotype.Component;
+
+/**
+ * Decides what a request's knob means for one model: the stages to run, the exit rule and the
+ * deadline, or a 400 that names the problem. A request without a setting gets the configured
+ * default preset, or the default threshold for a model without that preset.
+ */
+@Component
+public class KnobResolver {
+
+    private static final long MAX_DEADLINE_MS = 3_600_000;
+
+    private final LctServeProperties properties;
+
+    public KnobResolver(LctServeProperties properties) {
+        this.properties = properties;
+    }
+
+    /** @param receivedNanos when the request arrived: a deadline counts from there */
+    public ResolvedKnob resolve(LoadedModel model, Knob knob, long receivedNanos, boolean keepHeads) {
+        Mode mode = knob.modeOrDefault();
+        int lastStage = lastStage(model, knob, mode);
+        long deadline = deadline(knob, receivedNanos);
+        if (mode != Mode.EARLY_EXIT) {
+            if (!knob.exitSettings().isEmpty()) {
+                throw new InvalidRequestException(
+                        knob.exitSettings().get(0) + " applies to mode early_exit only, not " + mode.wireName());
+            }
+            return new ResolvedKnob(new ExitPlan(mode, null, lastStage, deadline, keepHeads), mode.wireName());
+        }
+        Choice choice = rule(model, knob);
+        return new ResolvedKnob(new ExitPlan(mode, choice.rule, lastStage, deadline, keepHeads), choice.label);
+    }
+
+    private static int lastStage(LoadedModel model, Knob knob, Mode mode) {
+        int last = model.exitCount() - 1;
+        Integer maxStage = knob.maxStage();
+        if (maxStage != null && (maxStage < 0 || maxStage > last)) {
+            throw new InvalidRequestException(
+                    MAX_STAGE + " " + maxStage + " is out of range: model " + model.name() + " has stages 0.." + last);
+        }
+        if (mode == Mode.STAGE && maxStage == null) {
+            throw new InvalidRequestException("mode stage needs " + MAX_STAGE + " (0.." + last + ")");
+        }
+        if (mode == Mode.FULL && maxStage != null) {
+            throw new InvalidRequestException("mode full runs every stage; use mode stage to stop at " + MAX_STAGE);
+        }
+        return maxStage != null ? maxStage : last;
+    }
+
+    private static long deadline(Knob knob, long receivedNanos) {
+        Double ms = knob.deadlineMs();
+        if (ms == null) {
+            return ExitPlan.NO_DEADLINE;
+        }
+        if (!(ms > 0) || ms > MAX_DEADLINE_MS) {
+            throw new InvalidRequestException(DEADLINE_MS + " must be a number of milliseconds in (0, "
+                    + MAX_DEADLINE_MS + "], was " + format(ms));
+        }
+        return receivedNanos + (long) (ms * 1e6);
+    }
+
+    /** An exit rule and how responses name where it came from. */
+    private record Choice(ExitRule rule, String label) {}
+
+    private Choice rule(LoadedModel model, Knob knob) {
+        if (knob.exitSettings().stream().filter(name -> !name.equals(RULE)).count() > 1) {
+            throw new InvalidRequestException(
+                    "give one of " + THRESHOLD + ", " + ENTROPY + ", " + PATIENCE + " or " + PRESET + ", not several");
+        }
+        if (knob.preset() != null) {
+            return preset(model, knob.preset(), knob.rule());
+        }
+        int heads = model.exitCount();
+        if (knob.threshold() != null) {
+            requireRule(knob, ExitRule.MAX_SOFTMAX, THRESHOLD);
+            check(THRESHOLD, ExitRule.MaxSoftmax.problem(knob.threshold()));
+            return new Choice(
+                    ExitRule.MaxSoftmax.everyHead(heads, knob.threshold()), THRESHOLD + ":" + format(knob.threshold()));
+        }
+        if (knob.entropy() != null) {
+            requireRule(knob, ExitRule.ENTROPY, ENTROPY);
+            check(ENTROPY, ExitRule.Entropy.problem(knob.entropy()));
+            return new Choice(
+                    ExitRule.Entropy.everyHead(heads, knob.entropy()), ENTROPY + ":" + format(knob.entropy()));
+        }
+        if (knob.patience() != null) {
+            requireRule(knob, ExitRule.PATIENCE, PATIENCE);
+            check(PATIENCE, ExitRule.Patience.problem(knob.patience(), heads));
+            return new Choice(new ExitRule.Patience(knob.patience()), PATIENCE + ":" + knob.patience());
+        }
+        return byDefault(model, knob.rule());
+    }
+
+    /** No setting given: the default preset when it fits the requested rule, else the rule's own default. */
+    private Choice byDefault(LoadedModel model, String rule) {
+        Preset preset = model.manifest().presets().get(properties.defaultPreset());
+        if (preset != null && (rule == null || ExitRule.of(preset).wireName().equals(rule))) {
+            return new Choice(ExitRule.of(preset), PRESET + ":" + properties.defaultPreset());
+        }
+        if (rule == null || rule.equals(ExitRule.MAX_SOFTMAX)) {
+            double t = properties.defaultThreshold();
+            return new Choice(ExitRule.MaxSoftmax.everyHead(model.exitCount(), t), THRESHOLD + ":" + format(t));
+        }
+        String setting = rule.equals(ExitRule.ENTROPY) ? ENTROPY : PATIENCE;
+        throw new InvalidRequestException("rule " + rule + " needs " + setting
+                + (rule.equals(ExitRule.ENTROPY)
+                        ? ": the softmax entropy (nats) below which a head may answer"
+                        : ": how many consecutive heads must agree (1.." + model.exitCount() + ")"));
+    }
+
+    private static Choice preset(LoadedModel model, String name, String rule) {
+        Preset preset = model.manifest().presets().get(name);
+        if (preset == null) {
+            throw new InvalidRequestException("unknown preset '" + name + "' for model " + model.name() + "; it has "
+                    + (model.manifest().presets().isEmpty()
+                            ? "no presets"
+                            : model.manifest().presets().keySet().stream()
+                                    .sorted()
+                                    .collect(Collectors.joining(", "))));
+        }
+        ExitRule exitRule = ExitRule.of(preset);
+        if (rule != null && !exitRule.wireName().equals(rule)) {
+            throw new InvalidRequestException("preset '" + name + "' uses rule " + exitRule.wireName() + ", not " + rule
+                    + "; leave out " + RULE + " or name a preset of rule " + rule);
+        }
+        return new Choice(exitRule, PRESET + ":" + name);
+    }
+
+    private static void requireRule(Knob knob, String ruleOfSetting, String setting) {
+        if (knob.rule() != null && !knob.rule().equals(ruleOfSetting)) {
+            throw new InvalidRequestException(setting + " applies to rule " + ruleOfSetting + ", not " + knob.rule());
+        }
+    }
+
+    private static void check(String name, String problem) {
+        if (problem != null) {
+            throw new InvalidRequestException(name + " " + problem);
+        }
+    }
+
+    private static String format(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+    }
+}

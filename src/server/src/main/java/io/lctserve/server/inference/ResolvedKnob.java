@@ -1,0 +1,11 @@
+package io.lctserve.server.inference;
+
+import io.lctserve.runtime.ExitPlan;
+
+/**
+ * A knob checked against a model.
+ *
+ * @param plan what the runtime will do
+ * @param rule what decided, as responses report it: the mode, {@code preset:balanced}, {@code threshold:0.9} ...
+ */
+public record ResolvedKnob(ExitPlan plan, String rule) {}
