@@ -40,6 +40,27 @@ class ComputeCostTest {
     }
 
     @Test
+    void aManifestsCostIsItsGraphsMacs(@org.junit.jupiter.api.io.TempDir java.nio.file.Path root) throws Exception {
+        var manifest = io.lctserve.core.model.ModelFolder.load(io.lctserve.core.model.TinyStagedModel.write(root))
+                .manifest();
+
+        ComputeCost cost = ComputeCost.of(manifest);
+
+        assertThat(cost.exits()).isEqualTo(2);
+        assertThat(cost.fullModel()).isEqualTo(4 + 4 + 8);
+        assertThat(cost.macs(Mode.EARLY_EXIT, 1)).isEqualTo(4 + 4 + 8 + 8);
+        assertThat(cost.fraction(Mode.EARLY_EXIT, 0)).isEqualTo(12 / 16.0);
+    }
+
+    @Test
+    void modesHaveWireNames() {
+        assertThat(Mode.wireNames()).isEqualTo("early_exit, ensemble, full, stage");
+        assertThat(Mode.fromWire("stage")).contains(Mode.STAGE);
+        assertThat(Mode.fromWire("STAGE")).isEmpty();
+        assertThat(Mode.FULL.consultsEveryHead()).isFalse();
+    }
+
+    @Test
     void headsMustMatchStages() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ComputeCost.of(new long[] {1, 2}, new long[] {1}))
                 .hasMessageContaining("one head per stage");

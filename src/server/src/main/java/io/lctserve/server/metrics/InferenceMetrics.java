@@ -2,6 +2,7 @@ package io.lctserve.server.metrics;
 
 import io.lctserve.runtime.StageListener;
 import io.lctserve.server.model.LoadedModel;
+import io.lctserve.server.model.ModelRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,8 +29,10 @@ public class InferenceMetrics {
     private final MeterRegistry registry;
     private final Map<String, ModelMeters> models = new ConcurrentHashMap<>();
 
-    public InferenceMetrics(MeterRegistry registry) {
+    /** Every loaded model's meters exist from the start, so that dashboards show zeros rather than gaps. */
+    public InferenceMetrics(MeterRegistry registry, ModelRegistry models) {
         this.registry = registry;
+        models.all().forEach(this::model);
     }
 
     /** The meters of one model version (tagged by model name: versions share them). */

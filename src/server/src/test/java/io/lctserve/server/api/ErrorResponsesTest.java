@@ -216,7 +216,7 @@ class ErrorResponsesTest {
     void wrongMethodIs405() throws Exception {
         mvc.perform(get(INFER))
                 .andExpect(status().isMethodNotAllowed())
-                .andExpect(jsonPath("$.error").exists());
+                .andExpect(jsonPath("$.error").value("GET is not allowed here; use [POST]"));
     }
 
     @Test

@@ -2,59 +2,96 @@ package io.lctserve.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.lctserve.server.LctServeApplication;
+import io.lctserve.server.inference.InferenceGate;
+import io.lctserve.server.metrics.InferenceMetrics;
+import io.lctserve.server.model.LoadedModel;
+import io.lctserve.server.model.ModelRegistry;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Shutdown as Kubernetes drives it: readiness goes DOWN while requests are still served, requests
- * in flight finish with 200, and afterwards new connections are refused rather than half-answered.
+ * in flight when the signal arrives finish with 200, and afterwards new connections are refused.
+ * The requests are held inside the server (waiting for its one compute slot, which the test holds)
+ * until readiness has been seen DOWN, so they are provably in flight.
  */
 class GracefulShutdownTest {
 
+    private static final int IN_FLIGHT = 4;
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
     @Test
-    void inFlightRequestsFinishAndReadinessIsDownDuringTheDrain() throws Exception {
+    void requestsInFlightWhenTheSignalArrivesAreAnsweredAndReadinessIsDownDuringTheDrain() throws Exception {
         ConfigurableApplicationContext context = new SpringApplicationBuilder(LctServeApplication.class)
-                .run("--server.port=0", "--lctserve.drain=1500ms");
+                .run("--server.port=0", "--lctserve.drain=5s", "--lctserve.max-concurrent-inferences=1");
         int port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
         Http http = new Http(port);
+        InferenceGate gate = context.getBean(InferenceGate.class);
+        LoadedModel model = context.getBean(ModelRegistry.class)
+                .find(ShippedModel.NAME, null)
+                .orElseThrow();
+        InferenceMetrics.ModelMeters meters =
+                context.getBean(InferenceMetrics.class).model(model);
         assertThat(http.get("/actuator/health/readiness").status()).isEqualTo(200);
-        String heavy = ShippedModel.inferBody(0, 256, "{\"mode\":\"ensemble\"}");
+        String body = ShippedModel.inferBody(0, 8, "{\"mode\":\"ensemble\"}");
 
-        ExecutorService clients = Executors.newFixedThreadPool(4);
+        ExecutorService clients = Executors.newFixedThreadPool(IN_FLIGHT + 1);
+        CountDownLatch slotHeld = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         try {
-            List<Future<Integer>> inFlight = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                inFlight.add(clients.submit(() ->
-                        http.postJson("/v2/models/fashion-mnist/infer", heavy).status()));
+            clients.submit(() -> gate.run(meters, () -> {
+                slotHeld.countDown();
+                return release.await(1, TimeUnit.MINUTES);
+            }));
+            assertThat(slotHeld.await(30, TimeUnit.SECONDS)).isTrue();
+            List<Future<Http.Reply>> inFlight = new ArrayList<>();
+            for (int i = 0; i < IN_FLIGHT; i++) {
+                inFlight.add(clients.submit(() -> http.postJson("/v2/models/fashion-mnist/infer", body)));
             }
-            Thread.sleep(50);
-            CompletableFuture<Void> shutdown = CompletableFuture.runAsync(context::close);
-            Thread.sleep(500);
+            await().atMost(PATIENCE).until(() -> gate.waiting() == IN_FLIGHT);
 
-            Http.Reply readiness = http.get("/actuator/health/readiness");
-            assertThat(readiness.status()).isEqualTo(503);
-            assertThat(readiness.body()).contains("OUT_OF_SERVICE");
+            CompletableFuture<Void> shutdown = CompletableFuture.runAsync(context::close);
+            await().atMost(PATIENCE)
+                    .until(() -> http.get("/actuator/health/readiness").status() == 503);
+
+            assertThat(http.get("/actuator/health/readiness").body()).contains("OUT_OF_SERVICE");
             assertThat(http.get("/v2/health/ready").status()).isEqualTo(503);
             assertThat(http.get("/v2/health/live").status())
                     .as("still serving during the drain")
                     .isEqualTo(200);
+            assertThat(inFlight).as("held inside the server").noneMatch(Future::isDone);
+            assertThat(gate.waiting()).isEqualTo(IN_FLIGHT);
 
-            for (Future<Integer> f : inFlight) {
-                assertThat(f.get()).isEqualTo(200);
+            release.countDown();
+            for (Future<Http.Reply> f : inFlight) {
+                Http.Reply reply = f.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+                assertThat(reply.json()
+                                .get("outputs")
+                                .get(0)
+                                .get("shape")
+                                .get(0)
+                                .asInt())
+                        .isEqualTo(8);
             }
-            shutdown.get();
+            shutdown.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
             assertThatThrownBy(() -> http.get("/v2/health/live")).isInstanceOf(UncheckedIOException.class);
         } finally {
+            release.countDown();
             clients.shutdownNow();
             context.close();
         }

@@ -1,9 +1,13 @@
 package io.lctserve.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import io.lctserve.core.exit.ComputeCost;
 import io.lctserve.core.exit.ExitRule;
+import io.lctserve.core.exit.Mode;
 import io.lctserve.core.manifest.Manifest;
+import io.lctserve.core.manifest.Rounding;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
@@ -36,10 +40,19 @@ class ServingIntegrationTest {
         http = new Http(port);
     }
 
-    /** Sends the whole test set in batches; returns [predicted class, exit stage] per image. */
-    private int[][] classifyTestSet(String parameters) {
+    /**
+     * The whole test set's answers through HTTP.
+     *
+     * @param answers [predicted class, exit stage] per image
+     * @param macsFraction compute spent over the whole test set, as the responses report it
+     */
+    record TestSetAnswers(int[][] answers, double macsFraction) {}
+
+    /** Sends the whole test set in equal batches. */
+    private TestSetAnswers classifyTestSet(String parameters) {
         int total = ShippedModel.testImages().size();
         int[][] out = new int[total][];
+        double macsFractionSum = 0;
         for (int from = 0; from < total; from += BATCH) {
             Http.Reply r = http.postJson(INFER, ShippedModel.inferBody(from, BATCH, parameters));
             assertThat(r.status()).as(r.body()).isEqualTo(200);
@@ -50,8 +63,9 @@ class ServingIntegrationTest {
                     output(outputs, "exit_stage").get(i).asInt()
                 };
             }
+            macsFractionSum += r.json().get("parameters").get("macs_fraction").asDouble();
         }
-        return out;
+        return new TestSetAnswers(out, macsFractionSum / (total / BATCH));
     }
 
     private static JsonNode output(JsonNode outputs, String name) {
@@ -83,10 +97,12 @@ class ServingIntegrationTest {
     @Test
     void fullModeAccuracyThroughHttpIsTheManifestsMainHeadAccuracy() {
         Manifest m = ShippedModel.manifest();
-        int[][] full = classifyTestSet("{\"mode\":\"full\"}");
+        TestSetAnswers full = classifyTestSet("{\"mode\":\"full\"}");
 
-        assertThat(accuracy(full)).isEqualTo(m.evaluation().headAccuracy().get(m.exitCount() - 1));
-        assertThat(meanExit(full)).isEqualTo(m.exitCount() - 1);
+        assertThat(accuracy(full.answers()))
+                .isEqualTo(m.evaluation().headAccuracy().get(m.exitCount() - 1));
+        assertThat(meanExit(full.answers())).isEqualTo(m.exitCount() - 1);
+        assertThat(full.macsFraction()).isEqualTo(1.0);
     }
 
     @Test
@@ -97,10 +113,11 @@ class ServingIntegrationTest {
                 .contains("max_softmax", "entropy", "patience");
 
         m.presets().forEach((name, preset) -> {
-            int[][] answers = classifyTestSet("{\"preset\":\"" + name + "\"}");
+            TestSetAnswers answers = classifyTestSet("{\"preset\":\"" + name + "\"}");
 
-            assertThat(accuracy(answers)).as(name).isEqualTo(preset.testAccuracy());
-            assertThat(meanExit(answers)).as(name).isLessThan(m.exitCount() - 1);
+            assertThat(accuracy(answers.answers())).as(name).isEqualTo(preset.testAccuracy());
+            assertThat(Rounding.round(answers.macsFraction())).as(name).isEqualTo(preset.meanMacsFraction());
+            assertThat(meanExit(answers.answers())).as(name).isLessThan(m.exitCount() - 1);
         });
         Http.Reply r = http.postJson(INFER, ShippedModel.inferBody(0, 1, "{\"preset\":\"balanced-entropy\"}"));
         assertThat(r.json().get("parameters").get("rule").asString()).isEqualTo("preset:balanced-entropy");
@@ -110,11 +127,15 @@ class ServingIntegrationTest {
     void ensembleAndStageModesMatchTheManifest() {
         Manifest m = ShippedModel.manifest();
 
-        assertThat(accuracy(classifyTestSet("{\"mode\":\"ensemble\"}")))
-                .isEqualTo(m.evaluation().ensembleAccuracy());
-        int[][] stage0 = classifyTestSet("{\"mode\":\"stage\",\"max_stage\":0}");
-        assertThat(accuracy(stage0)).isEqualTo(m.evaluation().headAccuracy().get(0));
-        assertThat(meanExit(stage0)).isZero();
+        ComputeCost cost = ComputeCost.of(m);
+        TestSetAnswers ensemble = classifyTestSet("{\"mode\":\"ensemble\"}");
+        assertThat(accuracy(ensemble.answers())).isEqualTo(m.evaluation().ensembleAccuracy());
+        assertThat(ensemble.macsFraction()).isCloseTo(cost.fraction(Mode.ENSEMBLE, m.exitCount() - 1), within(1e-12));
+        TestSetAnswers stage0 = classifyTestSet("{\"mode\":\"stage\",\"max_stage\":0}");
+        assertThat(accuracy(stage0.answers()))
+                .isEqualTo(m.evaluation().headAccuracy().get(0));
+        assertThat(meanExit(stage0.answers())).isZero();
+        assertThat(stage0.macsFraction()).isCloseTo(cost.fraction(Mode.STAGE, 0), within(1e-12));
     }
 
     @Test
@@ -277,7 +298,8 @@ class ServingIntegrationTest {
                 "lctserve_stage_compute_seconds_count{",
                 "lctserve_queue_seconds_count{",
                 "lctserve_batch_size_count{",
-                "lctserve_macs_saved_total{")) {
+                "lctserve_macs_saved_total{",
+                "lctserve_macs_overspent_total{")) {
             if (!prometheus.contains(meter)) {
                 missing.add(meter);
             }

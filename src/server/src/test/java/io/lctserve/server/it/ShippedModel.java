@@ -1,6 +1,6 @@
 package io.lctserve.server.it;
 
-import io.lctserve.core.data.IdxDataset;
+import io.lctserve.core.data.FashionMnistSlices;
 import io.lctserve.core.data.ImageSet;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.core.manifest.ManifestJson;
@@ -10,12 +10,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The model the project ships and the real Fashion-MNIST test images (from dataset-fashion-mnist). */
+/** The model the project ships and the real Fashion-MNIST test images (testdata/fashion-mnist). */
 public final class ShippedModel {
 
     public static final String NAME = "fashion-mnist";
     public static final Path FOLDER = Path.of("models", NAME, "1");
-    private static ImageSet test;
 
     private ShippedModel() {}
 
@@ -27,17 +26,9 @@ public final class ShippedModel {
         }
     }
 
-    public static synchronized ImageSet testImages() {
-        if (test == null) {
-            try {
-                test = IdxDataset.test(IdxDataset.FASHION_MNIST);
-            } catch (IOException e) {
-                throw new UncheckedIOException(
-                        "Fashion-MNIST is needed: apt-get install -y dataset-fashion-mnist (" + e.getMessage() + ")",
-                        e);
-            }
-        }
-        return test;
+    /** The 10,000 Fashion-MNIST test images (the repository's testdata slice). */
+    public static ImageSet testImages() {
+        return FashionMnistSlices.test();
     }
 
     /** A V2 infer body with images [from, from + count) as UINT8 and the given parameters (JSON object text). */

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
+import io.lctserve.core.data.FashionMnistSlices;
 import io.lctserve.core.data.ImageSet;
-import io.lctserve.trainer.TestData;
 import io.lctserve.trainer.nn.NetworkConfig;
 import io.lctserve.trainer.nn.StagedNetwork;
 import java.io.OutputStream;
@@ -77,7 +77,7 @@ class LocalCriticTrainerTest {
     @Test
     void lctStageZeroIgnoresEveryLaterLossWhileItsCriticLearnsFromTheNextHead() {
         System.setProperty("ai.djl.pytorch.num_threads", "1");
-        ImageSet oneBatch = TestData.train().slice(0, 64);
+        ImageSet oneBatch = FashionMnistSlices.train().slice(0, 64);
 
         List<List<float[]>> twins = trainTwins(TrainingMode.LCT, oneBatch);
 
@@ -98,7 +98,7 @@ class LocalCriticTrainerTest {
     @Test
     void backpropStageZeroFeelsTheLaterStages() {
         System.setProperty("ai.djl.pytorch.num_threads", "1");
-        ImageSet oneBatch = TestData.train().slice(0, 64);
+        ImageSet oneBatch = FashionMnistSlices.train().slice(0, 64);
 
         List<List<float[]>> twins = trainTwins(TrainingMode.BACKPROP, oneBatch);
 
