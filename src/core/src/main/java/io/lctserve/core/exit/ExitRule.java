@@ -1,11 +1,9 @@
 package io.lctserve.core.exit;
 
 import io.lctserve.core.manifest.Preset;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.DoubleFunction;
 
 /**
  * When a head may answer in early-exit mode. Serving, calibration, evaluation and reports all
@@ -30,7 +28,7 @@ public sealed interface ExitRule permits ExitRule.MaxSoftmax, ExitRule.Entropy, 
     /** Whether {@code output}, the answer of head {@code head}, is the answer. */
     boolean exits(int head, HeadOutput output);
 
-    /** The setting alone, for people: {@code [0.7, 0.3, 0.3, 0.0]} or {@code 2 heads agree}. */
+    /** The setting alone, for people: {@code [0.7, 0.3, 0.3, 0]} or {@code 2 heads agree}. */
     String setting();
 
     /** This rule as a manifest preset, with what it measured. */
@@ -38,71 +36,12 @@ public sealed interface ExitRule permits ExitRule.MaxSoftmax, ExitRule.Entropy, 
 
     /** The rule a manifest preset describes; {@link #problems} must have found none. */
     static ExitRule of(Preset preset) {
-        String rule = preset.rule() == null ? MAX_SOFTMAX : preset.rule();
-        return switch (rule) {
-            case MAX_SOFTMAX -> new MaxSoftmax(values(preset.thresholds()));
-            case ENTROPY -> new Entropy(values(preset.entropy()));
-            case PATIENCE -> new Patience(preset.patience());
-            default -> throw new IllegalArgumentException("unknown rule '" + rule + "'; use " + NAMES);
-        };
+        return PresetForm.rule(preset);
     }
 
     /** What is wrong with a manifest preset's rule and setting for a model of {@code heads} heads. */
     static List<RuleProblem> problems(Preset preset, int heads) {
-        List<RuleProblem> problems = new ArrayList<>();
-        String rule = preset.rule() == null ? MAX_SOFTMAX : preset.rule();
-        switch (rule) {
-            case MAX_SOFTMAX -> {
-                unexpected(problems, rule, "entropy", preset.entropy());
-                unexpected(problems, rule, "patience", preset.patience());
-                perHead(problems, "thresholds", preset.thresholds(), heads, MaxSoftmax::problem);
-            }
-            case ENTROPY -> {
-                if (preset.thresholds() != null) {
-                    problems.add(new RuleProblem(
-                            "thresholds",
-                            "rule entropy takes its per-head bounds (nats) in 'entropy', not 'thresholds'"));
-                }
-                unexpected(problems, rule, "patience", preset.patience());
-                perHead(problems, "entropy", preset.entropy(), heads, Entropy::problem);
-            }
-            case PATIENCE -> {
-                unexpected(problems, rule, "thresholds", preset.thresholds());
-                unexpected(problems, rule, "entropy", preset.entropy());
-                String problem = Patience.problem(preset.patience(), heads);
-                if (problem != null) {
-                    problems.add(new RuleProblem("patience", problem));
-                }
-            }
-            default -> problems.add(new RuleProblem("rule", "unknown rule '" + rule + "'; use " + NAMES));
-        }
-        return problems;
-    }
-
-    private static void unexpected(List<RuleProblem> problems, String rule, String field, Object value) {
-        if (value != null) {
-            problems.add(new RuleProblem(field, "rule " + rule + " takes no " + field));
-        }
-    }
-
-    private static void perHead(
-            List<RuleProblem> problems, String field, List<Double> values, int heads, DoubleFunction<String> check) {
-        if (values == null || values.size() != heads) {
-            problems.add(new RuleProblem(
-                    field, "needs one value per head (" + heads + "), found " + (values == null ? 0 : values.size())));
-            return;
-        }
-        for (int k = 0; k < heads; k++) {
-            Double v = values.get(k);
-            String problem = v == null ? "missing" : check.apply(v);
-            if (problem != null) {
-                problems.add(new RuleProblem(field + "[" + k + "]", problem));
-            }
-        }
-    }
-
-    private static double[] values(List<Double> list) {
-        return list.stream().mapToDouble(Double::doubleValue).toArray();
+        return PresetForm.problems(preset, heads);
     }
 
     private static List<Double> list(double[] values) {
@@ -296,7 +235,7 @@ public sealed interface ExitRule permits ExitRule.MaxSoftmax, ExitRule.Entropy, 
 
         @Override
         public String setting() {
-            return heads + " heads agree";
+            return heads == 1 ? "1 head, no agreement" : heads + " heads agree";
         }
 
         @Override

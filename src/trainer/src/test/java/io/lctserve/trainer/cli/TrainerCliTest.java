@@ -2,7 +2,6 @@ package io.lctserve.trainer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lctserve.core.data.FashionMnistSlices;
 import io.lctserve.core.exit.ComputeCost;
 import io.lctserve.core.exit.ExitRule;
 import io.lctserve.core.manifest.Manifest;
@@ -10,22 +9,18 @@ import io.lctserve.core.manifest.ManifestJson;
 import io.lctserve.core.model.ModelFolder;
 import io.lctserve.trainer.nn.NetworkConfig;
 import io.lctserve.trainer.nn.StagedNetwork;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The trainer as a user runs it: one epoch of local critic training on real Fashion-MNIST images,
- * exported, checked for ONNX parity, evaluated and calibrated; then the CLI's error messages.
+ * exported, checked for ONNX parity, evaluated, calibrated, reported and cut into sub-models.
  */
 class TrainerCliTest {
 
@@ -45,26 +40,7 @@ class TrainerCliTest {
     static Path shared;
 
     static Path model;
-    static Run training;
-
-    record Run(int exitCode, String out, String err) {}
-
-    /** Commands that read images; the tests give them the shipped slices unless a test names its own data. */
-    private static final List<String> READ_DATA = List.of("train", "evaluate", "calibrate", "export-submodel");
-
-    static Run run(String... args) {
-        List<String> line = new ArrayList<>(List.of(args));
-        if (!line.isEmpty() && READ_DATA.contains(line.get(0)) && !line.contains("--data")) {
-            line.addAll(List.of("--data", FashionMnistSlices.folder().toString()));
-        }
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cli = TrainerCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(line.toArray(String[]::new));
-        return new Run(code, out.toString(), err.toString());
-    }
+    static TrainerRun training;
 
     @BeforeAll
     static void trainSmallModel() {
@@ -86,7 +62,7 @@ class TrainerCliTest {
                 "--threads",
                 "2"));
         args.addAll(SMALL_NETWORK);
-        training = run(args.toArray(String[]::new));
+        training = TrainerRun.of(args.toArray(String[]::new));
         // every test below reads this model: a failed training fails them all, with its message
         assertThat(training.exitCode()).as(training.err()).isZero();
     }
@@ -164,7 +140,7 @@ class TrainerCliTest {
         Path manifest = copy.resolve(ModelFolder.MANIFEST_FILE);
         ManifestJson.write(ManifestJson.read(manifest).withPresets(Map.of()), manifest);
 
-        Run r = run("calibrate", "--model", copy.toString());
+        TrainerRun r = TrainerRun.of("calibrate", "--model", copy.toString());
 
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("calibrated 9 presets on 1000 validation images");
@@ -202,7 +178,7 @@ class TrainerCliTest {
                 "--threads",
                 "2"));
         args.addAll(SMALL_NETWORK);
-        Run train = run(args.toArray(String[]::new));
+        TrainerRun train = TrainerRun.of(args.toArray(String[]::new));
         assertThat(train.exitCode()).as(train.err()).isZero();
         Manifest cut = ModelFolder.load(model).manifest();
         Manifest own = ModelFolder.load(alone).manifest();
@@ -213,7 +189,7 @@ class TrainerCliTest {
                 .isEqualTo(ModelFolder.load(model).parametersThroughExit(1));
 
         Path report = dir.resolve("report");
-        Run r = run(
+        TrainerRun r = TrainerRun.of(
                 "evaluate",
                 "--model",
                 model.toString(),
@@ -236,7 +212,7 @@ class TrainerCliTest {
                         " %.2f %% |",
                         100 * own.evaluation().headAccuracy().get(1)));
 
-        Run wrongSize = run(
+        TrainerRun wrongSize = TrainerRun.of(
                 "evaluate",
                 "--model",
                 model.toString(),
@@ -252,7 +228,7 @@ class TrainerCliTest {
     void evaluatePrintsTheManifestsAccuracies() throws Exception {
         Manifest m = ModelFolder.load(model).manifest();
 
-        Run eval = run("evaluate", "--model", model.toString());
+        TrainerRun eval = TrainerRun.of("evaluate", "--model", model.toString());
 
         assertThat(eval.exitCode()).as(eval.err()).isZero();
         assertThat(eval.out()).contains("head-0").contains("ensemble").contains("balanced");
@@ -266,7 +242,7 @@ class TrainerCliTest {
 
     @Test
     void reportWritesPlotsAndATableThatMatchesEvaluate(@TempDir Path dir) throws Exception {
-        Run r = run("evaluate", "--model", model.toString(), "--report", dir.toString());
+        TrainerRun r = TrainerRun.of("evaluate", "--model", model.toString(), "--report", dir.toString());
 
         assertThat(r.exitCode()).as(r.err()).isZero();
         for (String png : List.of("accuracy-vs-macs.png", "head-accuracy.png", "exit-histogram.png")) {
@@ -291,7 +267,8 @@ class TrainerCliTest {
 
     @Test
     void exportSubmodelWritesATritonRepositoryThatMatchesTheStagedPath(@TempDir Path repository) throws Exception {
-        Run r = run("export-submodel", "--model", model.toString(), "--stage", "1", "--output", repository.toString());
+        TrainerRun r = TrainerRun.of(
+                "export-submodel", "--model", model.toString(), "--stage", "1", "--output", repository.toString());
 
         assertThat(r.exitCode()).as(r.err()).isZero();
         Path onnx = repository.resolve("fm-small-exit1/1/model.onnx");
@@ -317,7 +294,8 @@ class TrainerCliTest {
 
     @Test
     void exportSubmodelRefusesAStageTheModelDoesNotHave(@TempDir Path repository) {
-        Run r = run("export-submodel", "--model", model.toString(), "--stage", "3", "--output", repository.toString());
+        TrainerRun r = TrainerRun.of(
+                "export-submodel", "--model", model.toString(), "--stage", "3", "--output", repository.toString());
 
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("--stage 3 is out of range: model fm-small has stages 0..2");
@@ -325,83 +303,10 @@ class TrainerCliTest {
 
     @Test
     void recordBaselineRefusesAModelThatWasNotTrainedByBackprop() {
-        Run r = run("record-baseline", "--model", model.toString(), "--backprop-reference", model.toString());
+        TrainerRun r =
+                TrainerRun.of("record-baseline", "--model", model.toString(), "--backprop-reference", model.toString());
 
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("was trained with mode lct, not backprop");
-    }
-
-    @Test
-    void missingDataDirectoryIsAClearError(@TempDir Path dir) {
-        Run r = run(
-                "train",
-                "--output",
-                dir.resolve("m/1").toString(),
-                "--data",
-                dir.resolve("nowhere").toString());
-
-        assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).startsWith("error: ").contains("nowhere").contains("data directory does not exist");
-        assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
-    }
-
-    @Test
-    void malformedIdxFileIsAClearError(@TempDir Path dir) throws IOException {
-        Path data = Files.createDirectories(dir.resolve("data"));
-        try (var gz = new GZIPOutputStream(Files.newOutputStream(data.resolve("train-images-idx3-ubyte.gz")))) {
-            gz.write(new byte[] {0, 0, 8, 1, 0, 0, 0, 1});
-        }
-        Files.write(data.resolve("train-labels-idx1-ubyte"), new byte[] {0, 0, 8, 1, 0, 0, 0, 1, 3});
-
-        Run r = run("train", "--output", dir.resolve("m/1").toString(), "--data", data.toString());
-
-        assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err())
-                .contains("malformed IDX file")
-                .contains("train-images-idx3-ubyte.gz")
-                .contains("magic number 0x00000801, expected 0x00000803");
-    }
-
-    @Test
-    void truncatedIdxFileIsAClearError(@TempDir Path dir) throws IOException {
-        Path data = Files.createDirectories(dir.resolve("data"));
-        Files.write(
-                data.resolve("train-images-idx3-ubyte"),
-                new byte[] {0, 0, 8, 3, 0, 0, 0, 5, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2});
-        Files.write(data.resolve("train-labels-idx1-ubyte"), new byte[] {0, 0, 8, 1, 0, 0, 0, 5, 1, 2, 3, 4, 5});
-
-        Run r = run("train", "--output", dir.resolve("m/1").toString(), "--data", data.toString());
-
-        assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("file ends early");
-    }
-
-    @Test
-    void unwritableOutputIsAClearError(@TempDir Path dir) throws IOException {
-        Path file = Files.writeString(dir.resolve("plain-file"), "x");
-
-        Run r = run("train", "--output", file.resolve("m/1").toString());
-
-        assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).startsWith("error: ").contains("plain-file");
-    }
-
-    @Test
-    void unknownModeAndMissingOptionAreUsageErrors(@TempDir Path dir) {
-        Run mode = run("train", "--output", dir.resolve("m/1").toString(), "--mode", "magic");
-        Run missing = run("train");
-
-        assertThat(mode.exitCode()).isEqualTo(2);
-        assertThat(mode.err()).contains("unknown training mode 'magic' (expected lct or backprop)");
-        assertThat(missing.exitCode()).isEqualTo(2);
-        assertThat(missing.err()).contains("Missing required option: '--output=DIR'");
-    }
-
-    @Test
-    void helpListsTheCommands() {
-        Run help = run("--help");
-
-        assertThat(help.exitCode()).isZero();
-        assertThat(help.out()).contains("train").contains("evaluate").contains("record-baseline");
     }
 }
