@@ -32,11 +32,7 @@ final class PresetForm {
                 perHead(problems, "thresholds", preset.thresholds(), heads, ExitRule.MaxSoftmax::problem);
             }
             case ExitRule.ENTROPY -> {
-                if (preset.thresholds() != null) {
-                    problems.add(new RuleProblem(
-                            "thresholds",
-                            "rule entropy takes its per-head bounds (nats) in 'entropy', not 'thresholds'"));
-                }
+                unexpected(problems, rule, "thresholds", preset.thresholds());
                 unexpected(problems, rule, "patience", preset.patience());
                 perHead(problems, "entropy", preset.entropy(), heads, ExitRule.Entropy::problem);
             }

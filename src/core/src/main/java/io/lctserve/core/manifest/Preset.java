@@ -26,6 +26,12 @@ public record Preset(
         Double meanMacsFraction) {
 
     public Preset {
+        if ("entropy".equals(rule) && entropy == null && thresholds != null) {
+            // Manifests written before the exit rules had their own fields kept entropy bounds in
+            // "thresholds"; they are read as they were meant and written in today's form.
+            entropy = thresholds;
+            thresholds = null;
+        }
         thresholds = thresholds == null ? null : List.copyOf(thresholds);
         entropy = entropy == null ? null : List.copyOf(entropy);
     }

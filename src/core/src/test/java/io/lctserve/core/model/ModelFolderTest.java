@@ -72,6 +72,26 @@ class ModelFolderTest {
     }
 
     @Test
+    void entropyPresetsOfTheEarlierFormAreReadAsMeantAndWrittenInTodays() throws Exception {
+        Path folder = TinyStagedModel.write(repo);
+        Path file = folder.resolve(ModelFolder.MANIFEST_FILE);
+        Files.writeString(
+                file,
+                Files.readString(file)
+                        .replace(
+                                "\"thresholds\" : [ 0.7, 0.0 ]",
+                                "\"rule\" : \"entropy\", \"thresholds\" : [ 0.2, 0.69 ]"));
+
+        var manifest = ModelFolder.load(folder).manifest();
+
+        assertThat(ExitRule.of(manifest.presets().get("fast")))
+                .isEqualTo(new ExitRule.Entropy(new double[] {0.2, 0.69}));
+        assertThat(ManifestJson.toJson(manifest))
+                .contains("\"entropy\" : [ 0.2, 0.69 ]")
+                .doesNotContain("\"thresholds\"");
+    }
+
+    @Test
     void repositoryListsVersionFolders() throws Exception {
         Path folder = TinyStagedModel.write(repo);
         Files.createDirectories(repo.resolve("other/7"));
@@ -151,14 +171,6 @@ class ModelFolderTest {
                         "manifest.json",
                         "presets.fast.entropy[0]",
                         "must be a number of nats >= 0, was -0.2"),
-                broken(
-                        "entropy bounds in the form before 0.1",
-                        json -> json.replace(
-                                "\"thresholds\" : [ 0.7, 0.0 ]",
-                                "\"rule\" : \"entropy\", \"thresholds\" : [ 0.2, 2.3 ]"),
-                        "manifest.json",
-                        "presets.fast.thresholds",
-                        "rule entropy takes its per-head bounds (nats) in 'entropy', not 'thresholds'"),
                 broken(
                         "negative cost",
                         json -> json.replace("\"meanMacsFraction\" : 0.6", "\"meanMacsFraction\" : -0.6"),

@@ -1,5 +1,8 @@
 package io.lctserve.server.arch;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.properties.HasName.Predicates.name;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -7,7 +10,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** The server ships without the trainer: no DJL, no libtorch, no trainer classes. */
+/** The server ships without the trainer (no DJL, no libtorch) and runs models through the runtime only. */
 class ServerBoundariesTest {
 
     private final JavaClasses server = new ClassFileImporter()
@@ -20,6 +23,15 @@ class ServerBoundariesTest {
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage("io.lctserve.trainer..", "ai.djl..")
+                .check(server);
+    }
+
+    /** Sessions, tensors and the staged walk live in src/runtime; the server only sees its failures. */
+    @Test
+    void onlyTheRuntimeTouchesOnnxRuntime() {
+        noClasses()
+                .should()
+                .dependOnClassesThat(resideInAPackage("ai.onnxruntime..").and(not(name("ai.onnxruntime.OrtException"))))
                 .check(server);
     }
 

@@ -6,15 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.lctserve.server.LctServeApplication;
 import io.lctserve.server.inference.InferenceGate;
-import io.lctserve.server.metrics.InferenceMetrics;
-import io.lctserve.server.model.LoadedModel;
-import io.lctserve.server.model.ModelRegistry;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -41,23 +37,12 @@ class GracefulShutdownTest {
         int port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
         Http http = new Http(port);
         InferenceGate gate = context.getBean(InferenceGate.class);
-        LoadedModel model = context.getBean(ModelRegistry.class)
-                .find(ShippedModel.NAME, null)
-                .orElseThrow();
-        InferenceMetrics.ModelMeters meters =
-                context.getBean(InferenceMetrics.class).model(model);
         assertThat(http.get("/actuator/health/readiness").status()).isEqualTo(200);
         String body = ShippedModel.inferBody(0, 8, "{\"mode\":\"ensemble\"}");
 
-        ExecutorService clients = Executors.newFixedThreadPool(IN_FLIGHT + 1);
-        CountDownLatch slotHeld = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService clients = Executors.newFixedThreadPool(IN_FLIGHT);
+        HeldComputeSlot slot = HeldComputeSlot.take(context);
         try {
-            clients.submit(() -> gate.run(meters, () -> {
-                slotHeld.countDown();
-                return release.await(1, TimeUnit.MINUTES);
-            }));
-            assertThat(slotHeld.await(30, TimeUnit.SECONDS)).isTrue();
             List<Future<Http.Reply>> inFlight = new ArrayList<>();
             for (int i = 0; i < IN_FLIGHT; i++) {
                 inFlight.add(clients.submit(() -> http.postJson("/v2/models/fashion-mnist/infer", body)));
@@ -76,7 +61,7 @@ class GracefulShutdownTest {
             assertThat(inFlight).as("held inside the server").noneMatch(Future::isDone);
             assertThat(gate.waiting()).isEqualTo(IN_FLIGHT);
 
-            release.countDown();
+            slot.close();
             for (Future<Http.Reply> f : inFlight) {
                 Http.Reply reply = f.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
                 assertThat(reply.status()).as(reply.body()).isEqualTo(200);
@@ -91,7 +76,7 @@ class GracefulShutdownTest {
             shutdown.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
             assertThatThrownBy(() -> http.get("/v2/health/live")).isInstanceOf(UncheckedIOException.class);
         } finally {
-            release.countDown();
+            slot.close();
             clients.shutdownNow();
             context.close();
         }

@@ -3,10 +3,6 @@ package io.lctserve.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lctserve.server.LctServeApplication;
-import io.lctserve.server.inference.InferenceGate;
-import io.lctserve.server.metrics.InferenceMetrics;
-import io.lctserve.server.model.LoadedModel;
-import io.lctserve.server.model.ModelRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.ByteArrayInputStream;
@@ -15,10 +11,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,23 +54,8 @@ class OverloadAndLimitsTest {
 
     @Test
     void whenNoComputeSlotFreesInTimeTheClientIsToldToRetry() throws Exception {
-        InferenceGate gate = context.getBean(InferenceGate.class);
-        LoadedModel model = context.getBean(ModelRegistry.class)
-                .find(ShippedModel.NAME, null)
-                .orElseThrow();
-        InferenceMetrics.ModelMeters meters =
-                context.getBean(InferenceMetrics.class).model(model);
         long busyBefore = busy();
-        ExecutorService holder = Executors.newSingleThreadExecutor();
-        CountDownLatch held = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        try {
-            holder.submit(() -> gate.run(meters, () -> {
-                held.countDown();
-                return release.await(1, TimeUnit.MINUTES);
-            }));
-            assertThat(held.await(30, TimeUnit.SECONDS)).isTrue();
-
+        try (HeldComputeSlot slot = HeldComputeSlot.take(context)) {
             HttpResponse<String> r = HttpClient.newHttpClient()
                     .send(
                             HttpRequest.newBuilder(
@@ -92,9 +69,6 @@ class OverloadAndLimitsTest {
             assertThat(r.headers().firstValue("Retry-After")).contains("1");
             assertThat(r.body()).isEqualTo("{\"error\":\"no compute slot became free within 200 ms; retry later\"}");
             assertThat(busy() - busyBefore).isEqualTo(1);
-        } finally {
-            release.countDown();
-            holder.shutdownNow();
         }
         assertThat(http.postJson("/v2/models/fashion-mnist/infer", ShippedModel.inferBody(0, 1, null))
                         .status())
