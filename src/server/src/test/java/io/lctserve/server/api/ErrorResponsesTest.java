@@ -1,5 +1,6 @@
 package io.lctserve.server.api;
 
+import static org.hamcrest.Matchers.closeTo;
 import static org.hamcrest.Matchers.containsString;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.multipart;
@@ -223,9 +224,19 @@ class ErrorResponsesTest {
     }
 
     @Test
-    void modelMetadataListsThePresetsWithTheirRules() throws Exception {
+    void modelMetadataListsThePresetsWithTheirRulesAndWhatEachExitCosts() throws Exception {
         mvc.perform(get("/v2/models/fashion-mnist"))
                 .andExpect(status().isOk())
+                .andExpect(jsonPath("$.parameters.fullModelMacs").value(20_508_672))
+                .andExpect(jsonPath("$.parameters.stages[0].stageMacs").value(2_314_368))
+                .andExpect(jsonPath("$.parameters.stages[0].headMacs").value(805_952))
+                .andExpect(jsonPath("$.parameters.stages[2].earlyExitMacsFraction", closeTo(0.7372, 1e-4)))
+                .andExpect(jsonPath("$.parameters.stages[2].stageModeMacsFraction", closeTo(0.6641, 1e-4)))
+                .andExpect(jsonPath("$.parameters.stages[3].earlyExitMacsFraction", closeTo(1.1399, 1e-4)))
+                .andExpect(jsonPath("$.parameters.presets.balanced.meanMacsFraction")
+                        .value(0.1821))
+                .andExpect(jsonPath("$.parameters.presets.balanced-entropy.entropy.length()")
+                        .value(4))
                 .andExpect(jsonPath("$.parameters.presets.balanced.thresholds.length()")
                         .value(4))
                 .andExpect(jsonPath("$.parameters.presets.balanced.rule").doesNotExist())

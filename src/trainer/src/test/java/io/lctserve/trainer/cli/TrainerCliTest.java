@@ -21,6 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The trainer as a user runs it: one epoch of local critic training on real Fashion-MNIST images,
  * exported, checked for ONNX parity, evaluated, calibrated, reported and cut into sub-models.
+ * Every test here reads the one model trained before them (training it once is what keeps the
+ * class fast), which is why they share a class of some 300 lines; the CLI's error messages, which
+ * need no model, are in {@link TrainerCliErrorsTest}.
  */
 class TrainerCliTest {
 
