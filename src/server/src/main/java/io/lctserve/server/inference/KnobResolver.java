@@ -10,7 +10,6 @@ import static io.lctserve.server.inference.Knob.THRESHOLD;
 
 import io.lctserve.core.exit.ExitRule;
 import io.lctserve.core.exit.Mode;
-import io.lctserve.core.manifest.Preset;
 import io.lctserve.runtime.ExitPlan;
 import io.lctserve.server.config.LctServeProperties;
 import io.lctserve.server.model.LoadedModel;
@@ -111,9 +110,9 @@ public class KnobResolver {
 
     /** No setting given: the default preset when it fits the requested rule, else the rule's own default. */
     private Choice byDefault(LoadedModel model, String rule) {
-        Preset preset = model.manifest().presets().get(properties.defaultPreset());
-        if (preset != null && (rule == null || ExitRule.of(preset).wireName().equals(rule))) {
-            return new Choice(ExitRule.of(preset), PRESET + ":" + properties.defaultPreset());
+        ExitRule preset = model.preset(properties.defaultPreset());
+        if (preset != null && (rule == null || preset.wireName().equals(rule))) {
+            return new Choice(preset, PRESET + ":" + properties.defaultPreset());
         }
         if (rule == null || rule.equals(ExitRule.MAX_SOFTMAX)) {
             double t = properties.defaultThreshold();
@@ -127,8 +126,8 @@ public class KnobResolver {
     }
 
     private static Choice preset(LoadedModel model, String name, String rule) {
-        Preset preset = model.manifest().presets().get(name);
-        if (preset == null) {
+        ExitRule exitRule = model.preset(name);
+        if (exitRule == null) {
             throw new InvalidRequestException("unknown preset '" + name + "' for model " + model.name() + "; it has "
                     + (model.manifest().presets().isEmpty()
                             ? "no presets"
@@ -136,7 +135,6 @@ public class KnobResolver {
                                     .sorted()
                                     .collect(Collectors.joining(", "))));
         }
-        ExitRule exitRule = ExitRule.of(preset);
         if (rule != null && !exitRule.wireName().equals(rule)) {
             throw new InvalidRequestException("preset '" + name + "' uses rule " + exitRule.wireName() + ", not " + rule
                     + "; leave out " + RULE + " or name a preset of rule " + rule);
