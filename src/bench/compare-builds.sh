@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Is a change slower? Serves the shipped model from an earlier commit's server and from this
+# working tree's, side by side, and alternates wrk rounds between them (balanced preset and full
+# mode, 8 connections, 10 s each after 15 s of warm-up per pair), so that every pair of numbers
+# sees the same machine. Each build serves its own checkout's models/ folder.
+# Needs: ./mvnw -B -DskipTests package (for this tree's jars) and wrk.
+#   bash src/bench/compare-builds.sh <earlier-commit> [rounds]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BEFORE="${1:?usage: compare-builds.sh <earlier-commit> [rounds]}"
+ROUNDS="${2:-5}"
+WORK=$(mktemp -d)
+OLD="$WORK/before"
+cleanup() {
+  kill "$OLD_PID" "$NEW_PID" 2>/dev/null || true
+  git worktree remove --force "$OLD" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+git worktree add -q "$OLD" "$BEFORE"
+(cd "$OLD" && ./mvnw -B -q -DskipTests -Dspotless.check.skip=true -pl src/server -am package)
+(cd "$OLD" && exec java -jar src/server/target/lctserve-server.jar --server.port=18081 > "$WORK/before.log" 2>&1) &
+OLD_PID=$!
+java -jar src/server/target/lctserve-server.jar --server.port=18082 > "$WORK/now.log" 2>&1 &
+NEW_PID=$!
+for port in 18081 18082; do
+  for _ in $(seq 1 120); do curl -sf "localhost:$port/v2/health/ready" > /dev/null && break; sleep 0.5; done
+  curl -sf "localhost:$port/v2/health/ready" > /dev/null || { cat "$WORK"/*.log; exit 1; }
+done
+BENCH="java -jar src/bench/target/lctserve-bench.jar"
+$BENCH wrk-bodies --out "$WORK/balanced.jsonl" --parameters '{"preset":"balanced"}' > /dev/null
+$BENCH wrk-bodies --out "$WORK/full.jsonl" --parameters '{"mode":"full"}' > /dev/null
+rps() {
+  BODIES="$WORK/$1.jsonl" wrk -t1 -c8 -d"$3" -s src/bench/wrk/cycle.lua "http://localhost:$2" \
+    | awk '/Requests\/sec/ {print $2}'
+}
+for _ in 1 2; do for port in 18081 18082; do for body in balanced full; do rps "$body" "$port" 15s > /dev/null; done; done; done
+echo "before = $BEFORE (port 18081), now = this working tree (port 18082); wrk -c8, req/s"
+for round in $(seq 1 "$ROUNDS"); do
+  bb=$(rps balanced 18081 10s); bn=$(rps balanced 18082 10s); fb=$(rps full 18081 10s); fn=$(rps full 18082 10s)
+  awk -v r="$round" -v bb="$bb" -v bn="$bn" -v fb="$fb" -v fn="$fn" 'BEGIN {
+    printf "round %d: balanced before %.0f now %.0f (%.3f), full before %.0f now %.0f (%.3f)\n",
+      r, bb, bn, bn / bb, fb, fn, fn / fb }'
+done
