@@ -21,14 +21,23 @@ public class ShutdownDrain implements SmartLifecycle {
     private final ApplicationEventPublisher events;
     private final long drainMillis;
     private volatile boolean running;
+    private volatile boolean stoppedBefore;
 
     public ShutdownDrain(ApplicationEventPublisher events, LctServeProperties properties) {
         this.events = events;
         this.drainMillis = properties.drain().toMillis();
     }
 
+    /**
+     * The first start leaves readiness to Spring Boot (ACCEPTING_TRAFFIC once the application is
+     * ready); a start after a stop (a context stopped and started again, as Spring's test framework
+     * does with idle contexts) takes back the REFUSING_TRAFFIC that the stop announced.
+     */
     @Override
     public void start() {
+        if (stoppedBefore) {
+            AvailabilityChangeEvent.publish(events, this, ReadinessState.ACCEPTING_TRAFFIC);
+        }
         running = true;
     }
 
@@ -43,6 +52,7 @@ public class ShutdownDrain implements SmartLifecycle {
                 Thread.currentThread().interrupt();
             }
         }
+        stoppedBefore = true;
         running = false;
     }
 

@@ -16,6 +16,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -29,6 +31,24 @@ class GracefulShutdownTest {
 
     private static final int IN_FLIGHT = 4;
     private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    @Test
+    void aContextStoppedAndStartedAgainIsReadyAgain() {
+        ConfigurableApplicationContext context =
+                new SpringApplicationBuilder(LctServeApplication.class).run("--server.port=0");
+        try {
+            ApplicationAvailability availability = context.getBean(ApplicationAvailability.class);
+            assertThat(availability.getReadinessState()).isEqualTo(ReadinessState.ACCEPTING_TRAFFIC);
+
+            context.stop();
+            assertThat(availability.getReadinessState()).isEqualTo(ReadinessState.REFUSING_TRAFFIC);
+            context.start();
+
+            assertThat(availability.getReadinessState()).isEqualTo(ReadinessState.ACCEPTING_TRAFFIC);
+        } finally {
+            context.close();
+        }
+    }
 
     @Test
     void requestsInFlightWhenTheSignalArrivesAreAnsweredAndReadinessIsDownDuringTheDrain() throws Exception {

@@ -251,7 +251,7 @@ class ServingIntegrationTest {
 
         assertThat(http.get("/actuator/health/liveness").status()).isEqualTo(200);
         Http.Reply readiness = http.get("/actuator/health/readiness");
-        assertThat(readiness.status()).isEqualTo(200);
+        assertThat(readiness.status()).as(readiness.body()).isEqualTo(200);
         assertThat(readiness.body()).contains("fashion-mnist/1");
         assertThat(http.get("/actuator/info")
                         .json()
