@@ -25,7 +25,11 @@ public class RequestMetrics implements HandlerInterceptor, WebMvcConfigurer {
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
         registry.addInterceptor(this)
-                .addPathPatterns("/v2/models/*/infer", "/v2/models/*/versions/*/infer", "/v1/models/*/classify");
+                .addPathPatterns(
+                        "/v2/models/*/infer",
+                        "/v2/models/*/versions/*/infer",
+                        "/v1/models/*/classify",
+                        "/v1/models/*/versions/*/classify");
     }
 
     @Override

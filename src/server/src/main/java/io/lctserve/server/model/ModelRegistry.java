@@ -98,6 +98,11 @@ public class ModelRegistry implements DisposableBean {
         return Optional.ofNullable(version == null ? versions.lastEntry().getValue() : versions.get(version));
     }
 
+    /** Names of the models that serve, in name order. */
+    public List<String> names() {
+        return List.copyOf(models.keySet());
+    }
+
     /** Versions of a model that serve, oldest first. */
     public List<String> versions(String name) {
         NavigableMap<String, LoadedModel> versions = models.get(name);

@@ -48,18 +48,19 @@ class ClassifyController {
     record PixelsRequest(List<Object> pixels, Map<String, Object> parameters) {}
 
     @PostMapping(
-            path = "/v1/models/{name}/classify",
+            path = {"/v1/models/{name}/classify", "/v1/models/{name}/versions/{version}/classify"},
             consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(summary = "Classify an uploaded PNG/JPEG (form field 'image'); query parameters as in V2")
     ClassifyResponse classifyImage(
             @PathVariable String name,
+            @PathVariable(required = false) String version,
             @RequestPart("image") MultipartFile image,
             @RequestParam(name = INVERT, defaultValue = "false") boolean invert,
             @RequestParam Map<String, String> query,
             @RequestAttribute(RequestRecord.ATTRIBUTE) RequestRecord record)
             throws IOException, OrtException, InterruptedException {
-        LoadedModel model = lookup.find(name, null);
+        LoadedModel model = lookup.find(name, version);
         record.model(model);
         Map<String, String> parameters = new LinkedHashMap<>(query);
         parameters.remove(INVERT);
@@ -71,16 +72,17 @@ class ClassifyController {
     }
 
     @PostMapping(
-            path = "/v1/models/{name}/classify",
+            path = {"/v1/models/{name}/classify", "/v1/models/{name}/versions/{version}/classify"},
             consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(summary = "Classify one image given as JSON pixels in [0, 1] (C*H*W values, flat or nested)")
     ClassifyResponse classifyPixels(
             @PathVariable String name,
+            @PathVariable(required = false) String version,
             @RequestBody PixelsRequest request,
             @RequestAttribute(RequestRecord.ATTRIBUTE) RequestRecord record)
             throws OrtException, InterruptedException {
-        LoadedModel model = lookup.find(name, null);
+        LoadedModel model = lookup.find(name, version);
         record.model(model);
         Knob knob = KnobBinder.bind(request.parameters());
         record.knob(knob);

@@ -85,6 +85,12 @@ class OpenInferenceController {
                 "name", "lctserve", "version", serverVersion, "extensions", List.of("lctserve_progressive_inference"));
     }
 
+    @GetMapping("/models")
+    @Operation(summary = "The models this server serves, by name (as KServe lists them)")
+    Map<String, Object> models() {
+        return Map.of("models", registry.names());
+    }
+
     @GetMapping({"/models/{name}", "/models/{name}/versions/{version}"})
     @Operation(summary = "Model metadata: input, outputs, labels, stages, presets and measured accuracy")
     ModelMetadata metadata(@PathVariable String name, @PathVariable(required = false) String version) {

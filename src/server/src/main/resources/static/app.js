@@ -1,0 +1,672 @@
+'use strict';
+// The lctserve page: try a model (draw, drop or sample an image, move the knob, see where the
+// answer leaves), read its card, and watch the server's own metrics. Plain browser JavaScript:
+// no build step, no libraries, everything from this server.
+(() => {
+  const SIZE = 28;
+  const SCALE = 10;
+  const LIVE_SECONDS = 2;
+  const THRESHOLD = 'threshold';
+
+  const $ = (id) => document.getElementById(id);
+  const state = {
+    model: null, // name
+    meta: null, // V2 metadata of the chosen version
+    samples: [],
+    pixels: new Float32Array(SIZE * SIZE),
+    hasImage: false,
+    asked: 0, // sequence number of the latest request
+    pen: { x: 14, y: 14, shown: false },
+    live: null, // previous metrics snapshot
+  };
+
+  // ---------- talking to the server ----------
+
+  async function fetchJson(url, options) {
+    const response = await fetch(url, options);
+    let body = null;
+    try {
+      body = await response.json();
+    } catch (e) {
+      body = null;
+    }
+    if (!response.ok) {
+      throw new Error(body && body.error ? body.error : `${response.status} ${response.statusText}`);
+    }
+    return body;
+  }
+
+  const modelPath = () => `v2/models/${encodeURIComponent(state.model)}/versions/${encodeURIComponent($('version').value)}`;
+
+  // ---------- start ----------
+
+  async function init() {
+    wireCanvas();
+    wireKnob();
+    $('sample').addEventListener('click', () => showSample(randomSample()));
+    $('clear').addEventListener('click', clearImage);
+    $('file').addEventListener('change', (e) => e.target.files[0] && readFile(e.target.files[0]));
+    try {
+      const [models, samples] = await Promise.all([fetchJson('v2/models'), fetchJson('samples.json')]);
+      state.samples = samples.samples.map((s) => ({ index: s.index, label: s.label, bytes: base64Bytes(s.pixels) }));
+      const select = $('model');
+      select.replaceChildren(...models.models.map((name) => new Option(name, name)));
+      if (models.models.length === 0) {
+        throw new Error('the server has no model loaded');
+      }
+      await chooseModel(models.models[0]);
+      // ?sample=N opens with test image N, so that a link shows the same answer to everyone.
+      const wanted = Number(new URLSearchParams(location.search).get('sample'));
+      showSample(state.samples.find((sample) => sample.index === wanted) || state.samples[0]);
+      startLive();
+      document.body.dataset.ready = 'true';
+      document.body.dataset.readyMillis = performance.now().toFixed(0);
+    } catch (e) {
+      showError(`Could not load the page's data: ${e.message}`);
+    }
+  }
+
+  async function chooseModel(name) {
+    state.model = name;
+    const meta = await fetchJson(`v2/models/${encodeURIComponent(name)}`);
+    const versions = meta.versions && meta.versions.length ? meta.versions : [meta.parameters.version];
+    $('version').replaceChildren(...versions.map((v) => new Option(v, v)));
+    $('version').value = meta.parameters.version;
+    await chooseVersion();
+  }
+
+  async function chooseVersion() {
+    state.meta = await fetchJson(modelPath());
+    const p = state.meta.parameters;
+    const presets = Object.keys(p.presets);
+    $('preset').replaceChildren(
+      new Option('server default', ''),
+      ...presets.map((name) => new Option(name, name)),
+      new Option('threshold (slider)', THRESHOLD));
+    $('max-stage').replaceChildren(
+      new Option(`last (${p.stages.length - 1})`, ''),
+      ...p.stages.map((s) => new Option(`${s.stage}`, `${s.stage}`)));
+    syncKnob();
+    renderCard();
+    state.live = null;
+    ask();
+  }
+
+  // ---------- the image ----------
+
+  function base64Bytes(text) {
+    const raw = atob(text);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      bytes[i] = raw.charCodeAt(i);
+    }
+    return bytes;
+  }
+
+  function randomSample() {
+    return state.samples[Math.floor(Math.random() * state.samples.length)];
+  }
+
+  function showSample(sample) {
+    for (let i = 0; i < state.pixels.length; i++) {
+      state.pixels[i] = sample.bytes[i] / 255;
+    }
+    const labels = state.meta ? state.meta.parameters.labels : [];
+    const caption = $('image-caption');
+    caption.textContent = `Test image #${sample.index}, labelled "${labels[sample.label] || sample.label}".`;
+    caption.dataset.sampleIndex = `${sample.index}`;
+    state.hasImage = true;
+    paint();
+    ask();
+  }
+
+  function clearImage() {
+    state.pixels.fill(0);
+    state.hasImage = false;
+    setCaption('Draw a piece of clothing, light on dark, or take a sample.');
+    paint();
+    renderEmptyAnswer();
+  }
+
+  function setCaption(text) {
+    const caption = $('image-caption');
+    caption.textContent = text;
+    delete caption.dataset.sampleIndex;
+  }
+
+  /** Draws the 28x28 pixels on the big canvas, and the keyboard pen when it is in use. */
+  function paint() {
+    const small = document.createElement('canvas');
+    small.width = SIZE;
+    small.height = SIZE;
+    const image = small.getContext('2d').createImageData(SIZE, SIZE);
+    for (let i = 0; i < state.pixels.length; i++) {
+      const v = Math.round(state.pixels[i] * 255);
+      image.data.set([v, v, v, 255], i * 4);
+    }
+    small.getContext('2d').putImageData(image, 0, 0);
+    const g = $('canvas').getContext('2d');
+    g.imageSmoothingEnabled = false;
+    g.drawImage(small, 0, 0, SIZE * SCALE, SIZE * SCALE);
+    if (state.pen.shown) {
+      g.strokeStyle = '#ff4d4f';
+      g.lineWidth = 2;
+      g.strokeRect(state.pen.x * SCALE - SCALE, state.pen.y * SCALE - SCALE, 3 * SCALE, 3 * SCALE);
+    }
+  }
+
+  /** Reads the big canvas back into 28x28 pixels, averaging each 10x10 block. */
+  function readCanvas() {
+    const data = $('canvas').getContext('2d').getImageData(0, 0, SIZE * SCALE, SIZE * SCALE).data;
+    for (let y = 0; y < SIZE; y++) {
+      for (let x = 0; x < SIZE; x++) {
+        let sum = 0;
+        for (let dy = 0; dy < SCALE; dy++) {
+          for (let dx = 0; dx < SCALE; dx++) {
+            sum += data[((y * SCALE + dy) * SIZE * SCALE + x * SCALE + dx) * 4];
+          }
+        }
+        state.pixels[y * SIZE + x] = sum / (SCALE * SCALE * 255);
+      }
+    }
+  }
+
+  function wireCanvas() {
+    const canvas = $('canvas');
+    const g = canvas.getContext('2d');
+    let last = null;
+    const at = (e) => {
+      const box = canvas.getBoundingClientRect();
+      return { x: (e.clientX - box.left) * (canvas.width / box.width), y: (e.clientY - box.top) * (canvas.height / box.height) };
+    };
+    const stroke = (from, to) => {
+      g.strokeStyle = '#fff';
+      g.lineWidth = 22;
+      g.lineCap = 'round';
+      g.lineJoin = 'round';
+      g.beginPath();
+      g.moveTo(from.x, from.y);
+      g.lineTo(to.x, to.y);
+      g.stroke();
+    };
+    canvas.addEventListener('pointerdown', (e) => {
+      e.preventDefault();
+      canvas.setPointerCapture(e.pointerId);
+      if (state.pen.shown) {
+        state.pen.shown = false;
+        paint();
+      }
+      last = at(e);
+      stroke(last, last);
+    });
+    canvas.addEventListener('pointermove', (e) => {
+      if (last) {
+        const next = at(e);
+        stroke(last, next);
+        last = next;
+      }
+    });
+    const finish = () => {
+      if (last) {
+        last = null;
+        readCanvas();
+        paint();
+        drawn();
+      }
+    };
+    canvas.addEventListener('pointerup', finish);
+    canvas.addEventListener('pointercancel', finish);
+    canvas.addEventListener('keydown', (e) => {
+      const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+      if (moves[e.key]) {
+        state.pen.x = Math.min(SIZE - 2, Math.max(1, state.pen.x + moves[e.key][0]));
+        state.pen.y = Math.min(SIZE - 2, Math.max(1, state.pen.y + moves[e.key][1]));
+        state.pen.shown = true;
+        paint();
+      } else if (e.key === ' ' || e.key === 'Enter') {
+        for (let dy = -1; dy <= 1; dy++) {
+          for (let dx = -1; dx <= 1; dx++) {
+            const i = (state.pen.y + dy) * SIZE + state.pen.x + dx;
+            state.pixels[i] = Math.max(state.pixels[i], dx === 0 && dy === 0 ? 1 : 0.75);
+          }
+        }
+        state.pen.shown = true;
+        paint();
+        drawn();
+      } else if (e.key === 'c' || e.key === 'C' || e.key === 'Delete') {
+        clearImage();
+      } else {
+        return;
+      }
+      e.preventDefault();
+    });
+    canvas.addEventListener('dragover', (e) => {
+      e.preventDefault();
+      canvas.classList.add('dragover');
+    });
+    canvas.addEventListener('dragleave', () => canvas.classList.remove('dragover'));
+    canvas.addEventListener('drop', (e) => {
+      e.preventDefault();
+      canvas.classList.remove('dragover');
+      if (e.dataTransfer.files[0]) {
+        readFile(e.dataTransfer.files[0]);
+      }
+    });
+  }
+
+  function drawn() {
+    state.hasImage = true;
+    setCaption('Your drawing.');
+    ask();
+  }
+
+  /** Scales a picture to 28x28 grey, as the server's image upload does. */
+  function readFile(file) {
+    const url = URL.createObjectURL(file);
+    const image = new Image();
+    image.onload = () => {
+      const small = document.createElement('canvas');
+      small.width = SIZE;
+      small.height = SIZE;
+      const g = small.getContext('2d');
+      g.imageSmoothingQuality = 'high';
+      g.drawImage(image, 0, 0, SIZE, SIZE);
+      const data = g.getImageData(0, 0, SIZE, SIZE).data;
+      const invert = $('invert').checked;
+      for (let i = 0; i < state.pixels.length; i++) {
+        const grey = (0.299 * data[i * 4] + 0.587 * data[i * 4 + 1] + 0.114 * data[i * 4 + 2]) / 255;
+        state.pixels[i] = invert ? 1 - grey : grey;
+      }
+      URL.revokeObjectURL(url);
+      state.hasImage = true;
+      setCaption(`File ${file.name}${invert ? ', inverted' : ''}.`);
+      paint();
+      ask();
+    };
+    image.onerror = () => {
+      URL.revokeObjectURL(url);
+      showError(`${file.name} is not an image this browser can read.`);
+    };
+    image.src = url;
+  }
+
+  // ---------- the knob ----------
+
+  function wireKnob() {
+    $('model').addEventListener('change', (e) => chooseModel(e.target.value).catch((err) => showError(err.message)));
+    $('version').addEventListener('change', () => chooseVersion().catch((err) => showError(err.message)));
+    for (const id of ['mode', 'preset', 'max-stage', 'deadline']) {
+      $(id).addEventListener('change', () => {
+        syncKnob();
+        ask();
+      });
+    }
+    $('deadline').addEventListener('input', () => ask());
+    $('threshold').addEventListener('input', () => {
+      $('preset').value = THRESHOLD;
+      syncKnob();
+      ask();
+    });
+    $('knob').addEventListener('submit', (e) => e.preventDefault());
+  }
+
+  const MODE_HELP = {
+    early_exit: 'The first head sure enough answers; the last head answers if none is.',
+    ensemble: 'Every stage and head runs; the answer is the average of the heads.',
+    full: 'Every stage runs and only the last head answers: the whole network.',
+    stage: 'Stages up to max stage run, and that stage\'s head answers.',
+  };
+
+  /** Enables what the chosen mode reads, and shows the slider's value. */
+  function syncKnob() {
+    $('mode-help').textContent = MODE_HELP[$('mode').value];
+    const earlyExit = $('mode').value === 'early_exit';
+    $('preset').disabled = !earlyExit;
+    $('threshold').disabled = !earlyExit;
+    $('threshold-value').value = Number($('threshold').value).toFixed(2);
+    $('max-stage').disabled = $('mode').value === 'full' || $('mode').value === 'ensemble';
+  }
+
+  function parameters() {
+    const p = { mode: $('mode').value };
+    if (p.mode === 'early_exit') {
+      const preset = $('preset').value;
+      if (preset === THRESHOLD) {
+        p.threshold = Number($('threshold').value);
+      } else if (preset) {
+        p.preset = preset;
+      }
+    }
+    if (p.mode === 'early_exit' || p.mode === 'stage') {
+      const maxStage = $('max-stage').value;
+      if (maxStage !== '') {
+        p.max_stage = Number(maxStage);
+      } else if (p.mode === 'stage') {
+        p.max_stage = state.meta.parameters.stages.length - 1;
+      }
+    }
+    const deadline = $('deadline').value;
+    if (deadline !== '' && Number(deadline) > 0) {
+      p.deadline_ms = Number(deadline);
+    }
+    return p;
+  }
+
+  let pending = null;
+
+  /** Asks the server about the current image with the current knob; only the latest answer is shown. */
+  function ask() {
+    if (!state.meta || !state.hasImage) {
+      return;
+    }
+    clearTimeout(pending);
+    pending = setTimeout(async () => {
+      const mine = ++state.asked;
+      const path = `v1/models/${encodeURIComponent(state.model)}/versions/${encodeURIComponent($('version').value)}/classify`;
+      try {
+        const answer = await fetchJson(path, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ pixels: Array.from(state.pixels), parameters: parameters() }),
+        });
+        if (mine === state.asked) {
+          hideError();
+          renderAnswer(answer);
+        }
+      } catch (e) {
+        if (mine === state.asked) {
+          showError(e.message);
+        }
+      }
+    }, 40);
+  }
+
+  // ---------- the answer ----------
+
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    Object.entries(attributes || {}).forEach(([k, v]) => {
+      if (k === 'class') {
+        node.className = v;
+      } else {
+        node.setAttribute(k, v);
+      }
+    });
+    children.flat().forEach((c) => node.append(c instanceof Node ? c : document.createTextNode(`${c}`)));
+    return node;
+  }
+
+  const percent = (v, digits = 1) => `${(100 * v).toFixed(digits)} %`;
+
+  function renderEmptyAnswer() {
+    $('answer').replaceChildren(el('p', { class: 'empty' }, 'No answer yet.'));
+    delete $('answer').dataset.label;
+    delete $('answer').dataset.exitStage;
+    $('stages').replaceChildren();
+    $('compute').replaceChildren();
+    $('heads').replaceChildren();
+    $('timings').tBodies[0].replaceChildren();
+  }
+
+  function renderAnswer(a) {
+    const stages = state.meta.parameters.stages.length;
+    const answer = $('answer');
+    answer.dataset.label = a.label;
+    answer.dataset.exitStage = `${a.exitStage}`;
+    answer.dataset.macsFraction = `${a.macsFraction}`;
+    answer.replaceChildren(
+      el('p', { class: 'label', id: 'answer-label' }, a.label),
+      el('p', { class: 'facts' },
+        el('strong', {}, percent(a.confidence)), ' sure, answered at ',
+        el('strong', { id: 'answer-stage' }, `stage ${a.exitStage}`), ` of ${stages - 1}`,
+        ` by ${a.rule}`,
+        a.deadlineCut ? el('span', { class: 'cut' }, ' (cut short by the deadline)') : ''));
+
+    const consulted = new Set(a.heads.map((h) => h.stage));
+    const averaged = a.rule === 'ensemble';
+    $('stages').replaceChildren(...Array.from({ length: stages }, (_, k) => {
+      const ran = k <= a.exitStage;
+      const answered = averaged ? consulted.has(k) : k === a.exitStage;
+      const head = el('span', { class: `head${consulted.has(k) ? ' consulted' : ''}${answered ? ' answered' : ''}` }, `head ${k}`);
+      const status = answered ? (averaged ? 'averaged' : 'answered') : consulted.has(k) ? 'not sure' : ran ? 'not read' : 'not run';
+      return el('div', { class: `stage${ran ? ' ran' : ''}`, 'data-stage': k, 'data-status': status },
+        el('span', { class: 'box' }, `stage ${k}`), el('br'), head, el('span', { class: 'state' }, status));
+    }));
+
+    const scale = Math.max(1.2, a.macsFraction);
+    $('compute').replaceChildren(
+      el('div', { class: 'meter', role: 'img', 'aria-label': `compute: ${percent(a.macsFraction)} of the full model` },
+        el('span', { class: 'fill', style: `width: ${(100 * a.macsFraction) / scale}%` }),
+        el('span', { class: 'full', style: `left: ${100 / scale}%` })),
+      el('p', { class: 'help' }, `${percent(a.macsFraction)} of the full model's compute (the line), every graph that ran counted.`));
+
+    const labels = state.meta.parameters.labels;
+    $('heads').replaceChildren(...a.heads.map((h) => {
+      const values = labels.map((label) => h.probabilities[label]);
+      const best = values.indexOf(Math.max(...values));
+      const answered = averaged || h.stage === a.exitStage;
+      return el('div', { class: `head-probs${answered ? ' answered' : ''}` },
+        el('h4', {}, `head ${h.stage}: ${labels[best]}`),
+        ...labels.map((label, c) => el('div', { class: `bar-row${c === best ? ' top' : ''}` },
+          el('span', {}, label),
+          el('span', { class: 'track' }, el('span', { style: `width: ${100 * values[c]}%` })),
+          el('span', { class: 'value' }, values[c].toFixed(3)))));
+    }));
+
+    $('timings').tBodies[0].replaceChildren(...a.stageMillis.map((t) =>
+      el('tr', {}, el('td', {}, `${t.stage}`), el('td', {}, t.millis.toFixed(3)))));
+  }
+
+  function showError(message) {
+    const box = $('error');
+    box.textContent = message;
+    box.hidden = false;
+  }
+
+  function hideError() {
+    $('error').hidden = true;
+  }
+
+  // ---------- the model card ----------
+
+  function renderCard() {
+    const p = state.meta.parameters;
+    const accuracy = p.evaluation ? p.evaluation.headAccuracy : [];
+    $('stage-table').tBodies[0].replaceChildren(...p.stages.map((s) => el('tr', {},
+      el('td', {}, `${s.stage}`),
+      el('td', {}, s.stageMacs.toLocaleString('en')),
+      el('td', {}, s.headMacs.toLocaleString('en')),
+      el('td', {}, percent(s.earlyExitMacsFraction)),
+      el('td', {}, percent(s.stageModeMacsFraction)),
+      el('td', {}, accuracy.length ? percent(accuracy[s.stage], 2) : '–'))));
+    $('evaluation').textContent = p.evaluation
+      ? `Full model: ${p.fullModelMacs.toLocaleString('en')} MACs per image. Measured on ${p.evaluation.dataset}; ensemble of all heads ${percent(p.evaluation.ensembleAccuracy, 2)}`
+        + (p.evaluation.backpropAccuracy ? `; the same network trained by backprop ${percent(p.evaluation.backpropAccuracy, 2)}.` : '.')
+      : `Full model: ${p.fullModelMacs.toLocaleString('en')} MACs per image.`;
+    $('preset-table').tBodies[0].replaceChildren(...Object.entries(p.presets).map(([name, preset]) => el('tr', {},
+      el('td', {}, name),
+      el('td', {}, preset.rule || 'max_softmax'),
+      el('td', {}, preset.patience ? `${preset.patience} heads agree` : (preset.thresholds || preset.entropy || []).join(', ')),
+      el('td', {}, preset.testAccuracy != null ? percent(preset.testAccuracy, 2) : '–'),
+      el('td', {}, preset.meanMacsFraction != null ? percent(preset.meanMacsFraction) : '–'))));
+    renderCurve(p);
+  }
+
+  function renderCurve(p) {
+    const svg = $('curve');
+    const ns = 'http://www.w3.org/2000/svg';
+    const node = (tag, attributes, text) => {
+      const n = document.createElementNS(ns, tag);
+      Object.entries(attributes).forEach(([k, v]) => n.setAttribute(k, v));
+      if (text != null) {
+        n.textContent = text;
+      }
+      return n;
+    };
+    [...svg.querySelectorAll('g')].forEach((g) => g.remove());
+    if (!p.evaluation) {
+      return;
+    }
+    const points = [];
+    p.stages.forEach((s) => points.push({ x: s.stageModeMacsFraction, y: p.evaluation.headAccuracy[s.stage], kind: 'head', label: `head ${s.stage}` }));
+    // Presets are numbered on the chart and named in the key below it: their points crowd together.
+    const key = [];
+    Object.entries(p.presets).forEach(([name, preset]) => {
+      if (preset.testAccuracy != null && preset.meanMacsFraction != null) {
+        key.push(name);
+        points.push({ x: preset.meanMacsFraction, y: preset.testAccuracy, kind: 'preset', label: `${key.length}`, name });
+      }
+    });
+    if (p.evaluation.ensembleAccuracy != null) {
+      points.push({ x: p.stages[p.stages.length - 1].earlyExitMacsFraction, y: p.evaluation.ensembleAccuracy, kind: 'ensemble', label: 'ensemble' });
+    }
+    $('curve-key').replaceChildren(...key.map((name, i) => el('li', {}, `${i + 1} ${name}`)));
+    const box = { left: 56, right: 620, top: 16, bottom: 284 };
+    const xMax = Math.max(1.2, ...points.map((q) => q.x));
+    const yMin = Math.min(...points.map((q) => q.y)) - 0.005;
+    const yMax = Math.max(...points.map((q) => q.y)) + 0.003;
+    const sx = (x) => box.left + (x / xMax) * (box.right - box.left);
+    const sy = (y) => box.bottom - ((y - yMin) / (yMax - yMin)) * (box.bottom - box.top);
+    const g = node('g', {});
+    for (let t = 0; t <= xMax + 1e-9; t += 0.2) {
+      g.append(node('line', { class: 'grid', x1: sx(t), x2: sx(t), y1: box.top, y2: box.bottom }));
+      g.append(node('text', { x: sx(t), y: box.bottom + 16, 'text-anchor': 'middle' }, `${Math.round(t * 100)} %`));
+    }
+    const step = (yMax - yMin) / 4;
+    for (let i = 0; i <= 4; i++) {
+      const y = yMin + i * step;
+      g.append(node('line', { class: 'grid', x1: box.left, x2: box.right, y1: sy(y), y2: sy(y) }));
+      g.append(node('text', { x: box.left - 6, y: sy(y) + 4, 'text-anchor': 'end' }, `${(100 * y).toFixed(1)} %`));
+    }
+    g.append(node('line', { class: 'axis', x1: box.left, x2: box.right, y1: box.bottom, y2: box.bottom }));
+    g.append(node('line', { class: 'axis', x1: box.left, x2: box.left, y1: box.top, y2: box.bottom }));
+    g.append(node('text', { x: (box.left + box.right) / 2, y: 316, 'text-anchor': 'middle' }, 'mean compute, fraction of the full model'));
+    const heads = points.filter((q) => q.kind === 'head');
+    g.append(node('polyline', { class: 'heads-line', points: heads.map((q) => `${sx(q.x)},${sy(q.y)}`).join(' ') }));
+    // Presets that landed on the same point (the patience presets often do) share one label.
+    const groups = new Map();
+    points.forEach((q) => {
+      const at = `${q.x.toFixed(4)}|${q.y.toFixed(4)}|${q.kind}`;
+      if (groups.has(at)) {
+        const group = groups.get(at);
+        group.label += `,${q.label}`;
+        group.title += `, ${q.name || q.label}`;
+      } else {
+        groups.set(at, { ...q, title: q.name || q.label });
+      }
+    });
+    const taken = [];
+    const overlaps = (a) => taken.some((b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h);
+    [...groups.values()].forEach((q) => {
+      const x = sx(q.x);
+      const y = sy(q.y);
+      const circle = node('circle', { class: `${q.kind}-point`, cx: x, cy: y, r: 4 });
+      circle.append(node('title', {}, `${q.title}: ${percent(q.y, 2)} at ${percent(q.x)} of the compute`));
+      g.append(circle);
+      taken.push({ x: x - 5, y: y - 5, w: 10, h: 10 });
+    });
+    [...groups.values()].forEach((q) => {
+      const x = sx(q.x);
+      const y = sy(q.y);
+      const width = 6.5 * q.label.length;
+      const candidates = [[6, -16], [6, 2], [-6 - width, -16], [-6 - width, 2], [6, -30], [6, 16], [-6 - width, -30], [-6 - width, 16]];
+      const spot = candidates.map(([dx, dy]) => ({ x: x + dx, y: y + dy, w: width, h: 13 }))
+        .find((c) => !overlaps(c) && c.x >= box.left && c.x + c.w <= box.right + 18) || { x: x + 6, y: y - 16, w: width, h: 13 };
+      taken.push(spot);
+      g.append(node('text', { class: 'point-label', x: spot.x, y: spot.y + 10 }, q.label));
+    });
+    svg.append(g);
+  }
+
+  // ---------- live view ----------
+
+  function parseMetrics(text) {
+    const samples = [];
+    for (const line of text.split('\n')) {
+      if (!line || line.startsWith('#')) {
+        continue;
+      }
+      const m = line.match(/^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})?\s+(\S+)/);
+      if (!m) {
+        continue;
+      }
+      const labels = {};
+      for (const pair of (m[2] || '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
+        labels[pair[1]] = pair[2];
+      }
+      samples.push({ name: m[1], labels, value: Number(m[3]) });
+    }
+    return samples;
+  }
+
+  function snapshot(samples) {
+    const model = state.model;
+    const sum = (name, filter) => samples
+      .filter((s) => s.name === name && s.labels.model === model && (!filter || filter(s.labels)))
+      .reduce((a, s) => a + s.value, 0);
+    const stages = state.meta.parameters.stages.map((s) => `${s.stage}`);
+    return {
+      at: performance.now(),
+      requests: sum('lctserve_requests_seconds_count'),
+      exits: stages.map((k) => sum('lctserve_exits_total', (l) => l.stage === k)),
+      saved: sum('lctserve_macs_saved_total'),
+      overspent: sum('lctserve_macs_overspent_total'),
+      queueSum: sum('lctserve_queue_seconds_sum'),
+      queueCount: sum('lctserve_queue_seconds_count'),
+      batchSum: stages.map((k) => sum('lctserve_batch_size_sum', (l) => l.stage === k)),
+      batchCount: stages.map((k) => sum('lctserve_batch_size_count', (l) => l.stage === k)),
+    };
+  }
+
+  function bars(container, rows) {
+    const max = Math.max(1e-9, ...rows.map((r) => r.value));
+    container.replaceChildren(...rows.map((r) => el('div', { class: 'bar-row', 'data-stage': r.stage },
+      el('span', {}, r.label),
+      el('span', { class: 'track' }, el('span', { style: `width: ${(100 * r.value) / max}%` })),
+      el('span', { class: 'value' }, r.text))));
+  }
+
+  function renderLive(now, before) {
+    const interval = before && now.exits.reduce((a, b) => a + b, 0) > before.exits.reduce((a, b) => a + b, 0);
+    const base = interval ? before : { at: now.at - 1, requests: 0, exits: now.exits.map(() => 0), saved: 0, overspent: 0, queueSum: 0, queueCount: 0, batchSum: now.batchSum.map(() => 0), batchCount: now.batchCount.map(() => 0) };
+    const seconds = (now.at - base.at) / 1000;
+    const exits = now.exits.map((e, k) => e - base.exits[k]);
+    const answers = exits.reduce((a, b) => a + b, 0);
+    const full = state.meta.parameters.fullModelMacs;
+    $('live-rps').textContent = interval ? ((now.requests - base.requests) / seconds).toFixed(1) : '0';
+    $('live-answers').textContent = interval ? (answers / seconds).toFixed(1) : '0';
+    $('live-saved').textContent = answers > 0 ? percent(((now.saved - base.saved) - (now.overspent - base.overspent)) / (answers * full)) : '–';
+    const queued = now.queueCount - base.queueCount;
+    $('live-queue').textContent = queued > 0 ? `${((1000 * (now.queueSum - base.queueSum)) / queued).toFixed(2)} ms` : '–';
+    bars($('live-exits'), exits.map((e, k) => ({ stage: k, label: `stage ${k}`, value: e, text: answers > 0 ? `${e} (${percent(e / answers, 0)})` : '0' })));
+    bars($('live-batch'), now.batchSum.map((s, k) => {
+      const n = now.batchCount[k] - base.batchCount[k];
+      const mean = n > 0 ? (s - base.batchSum[k]) / n : 0;
+      return { stage: k, label: `stage ${k}`, value: mean, text: n > 0 ? `${mean.toFixed(2)} in ${n} runs` : '–' };
+    }));
+    $('live-status').textContent = interval
+      ? `The last ${seconds.toFixed(1)} s on ${state.model}.`
+      : `No answers in the last ${LIVE_SECONDS} s on ${state.model}: totals since the server started.`;
+    $('live').dataset.answers = `${now.exits.reduce((a, b) => a + b, 0)}`;
+  }
+
+  function startLive() {
+    const poll = async () => {
+      try {
+        const response = await fetch('actuator/prometheus');
+        if (!response.ok) {
+          throw new Error(`${response.status} ${response.statusText}`);
+        }
+        const now = snapshot(parseMetrics(await response.text()));
+        renderLive(now, state.live);
+        state.live = now;
+      } catch (e) {
+        $('live-status').textContent = `Metrics are not available: ${e.message}`;
+      }
+    };
+    poll();
+    setInterval(poll, LIVE_SECONDS * 1000);
+  }
+
+  document.addEventListener('DOMContentLoaded', init);
+})();
