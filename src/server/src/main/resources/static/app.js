@@ -58,7 +58,7 @@
       // ?sample=N opens with test image N, so that a link shows the same answer to everyone.
       const wanted = Number(new URLSearchParams(location.search).get('sample'));
       showSample(state.samples.find((sample) => sample.index === wanted) || state.samples[0]);
-      startLive();
+      setTimeout(startLive, 500); // after the first answer, which is what a visitor waits for
       document.body.dataset.ready = 'true';
       document.body.dataset.readyMillis = performance.now().toFixed(0);
     } catch (e) {
@@ -72,11 +72,12 @@
     const versions = meta.versions && meta.versions.length ? meta.versions : [meta.parameters.version];
     $('version').replaceChildren(...versions.map((v) => new Option(v, v)));
     $('version').value = meta.parameters.version;
-    await chooseVersion();
+    await chooseVersion(meta);
   }
 
-  async function chooseVersion() {
-    state.meta = await fetchJson(modelPath());
+  /** @param meta the chosen version's metadata when the caller already has it */
+  async function chooseVersion(meta) {
+    state.meta = meta || (await fetchJson(modelPath()));
     const p = state.meta.parameters;
     const presets = Object.keys(p.presets);
     $('preset').replaceChildren(
@@ -294,7 +295,7 @@
 
   function wireKnob() {
     $('model').addEventListener('change', (e) => chooseModel(e.target.value).catch((err) => showError(err.message)));
-    $('version').addEventListener('change', () => chooseVersion().catch((err) => showError(err.message)));
+    $('version').addEventListener('change', () => chooseVersion(null).catch((err) => showError(err.message)));
     for (const id of ['mode', 'preset', 'max-stage', 'deadline']) {
       $(id).addEventListener('change', () => {
         syncKnob();
@@ -360,6 +361,7 @@
       return;
     }
     clearTimeout(pending);
+    // A burst of changes (a slider dragged) asks once, 40 ms after the last; the first question at once.
     pending = setTimeout(async () => {
       const mine = ++state.asked;
       const path = `v1/models/${encodeURIComponent(state.model)}/versions/${encodeURIComponent($('version').value)}/classify`;
@@ -378,7 +380,7 @@
           showError(e.message);
         }
       }
-    }, 40);
+    }, state.asked === 0 ? 0 : 40);
   }
 
   // ---------- the answer ----------
@@ -409,6 +411,9 @@
   }
 
   function renderAnswer(a) {
+    if (!document.body.dataset.firstAnswerMillis) {
+      document.body.dataset.firstAnswerMillis = performance.now().toFixed(0);
+    }
     const stages = state.meta.parameters.stages.length;
     const answer = $('answer');
     answer.dataset.label = a.label;
