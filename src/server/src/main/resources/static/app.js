@@ -104,8 +104,11 @@
     return bytes;
   }
 
+  /** Any sample but the one on show, so that the button always changes the image. */
   function randomSample() {
-    return state.samples[Math.floor(Math.random() * state.samples.length)];
+    const shown = $('image-caption').dataset.sampleIndex;
+    const others = state.samples.filter((sample) => `${sample.index}` !== shown);
+    return others[Math.floor(Math.random() * others.length)];
   }
 
   function showSample(sample) {

@@ -189,6 +189,20 @@ class WebPageTest {
             assertThat(driver.findElement(By.id("image-caption")).getText()).contains("Test image #" + index);
         }
         HeadlessChromium.screenshot(driver, "try-it");
+
+        // the button a visitor uses: whichever image it picks, the page says which, and answers as the API does
+        for (int i = 0; i < 3; i++) {
+            Shown before = awaitAnswer(null);
+            String caption = driver.findElement(By.id("image-caption")).getText();
+            driver.findElement(By.id("sample")).click();
+            waiting()
+                    .until(d -> !d.findElement(By.id("image-caption")).getText().equals(caption));
+            int index =
+                    Integer.parseInt(driver.findElement(By.id("image-caption")).getDomAttribute("data-sample-index"));
+            Shown expected = api(index, "{\"mode\":\"early_exit\"}");
+            Shown shown = expected.equals(before) ? before : awaitAnswer(before);
+            assertThat(shown).as("random image " + index).isEqualTo(expected);
+        }
     }
 
     @Test
