@@ -15,6 +15,7 @@ import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.async.AsyncRequestNotUsableException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.multipart.MaxUploadSizeExceededException;
 import org.springframework.web.multipart.MultipartException;
@@ -106,6 +107,15 @@ public class ApiExceptionHandler {
                 .header("Retry-After", "1")
                 .contentType(MediaType.APPLICATION_JSON)
                 .body(Map.of("error", e.getMessage()));
+    }
+
+    /**
+     * The client went away while its answer was being written (a browser leaving the page mid-poll,
+     * a load tool stopping): there is nobody to answer and nothing went wrong here.
+     */
+    @ExceptionHandler(AsyncRequestNotUsableException.class)
+    void clientGone(AsyncRequestNotUsableException e) {
+        log.debug("Client went away before its answer was written: {}", e.getMessage());
     }
 
     @ExceptionHandler(Exception.class)
