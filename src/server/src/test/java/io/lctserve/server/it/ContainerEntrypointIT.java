@@ -1,11 +1,14 @@
 package io.lctserve.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +88,8 @@ class ContainerEntrypointIT {
             assertThat(http.postJson("/v2/models/fashion-mnist/infer", ShippedModel.inferBody(0, 1, null))
                             .status())
                     .isEqualTo(200);
+            assertThat(http.get("/").body()).as("the page ships in the image").contains("<title>lctserve");
+            assertThat(http.get("/app.js").status()).isEqualTo(200);
             server.destroy(); // SIGTERM, as Kubernetes sends it
             assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(Files.readString(tmp.resolve("server.log")))
@@ -95,22 +100,16 @@ class ContainerEntrypointIT {
         }
     }
 
-    private static void waitUntilReady(Http http, Process server, Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < deadline) {
-            if (!server.isAlive()) {
-                throw new AssertionError("server exited: " + Files.readString(log));
-            }
-            try {
-                if (http.get("/actuator/health/readiness").status() == 200) {
-                    return;
-                }
-            } catch (RuntimeException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("server not ready in 90 s: " + Files.readString(log));
+    private static void waitUntilReady(Http http, Process server, Path log) {
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(250))
+                .ignoreExceptionsInstanceOf(UncheckedIOException.class) // not listening yet
+                .until(() -> {
+                    if (!server.isAlive()) {
+                        throw new AssertionError("server exited: " + Files.readString(log));
+                    }
+                    return http.get("/actuator/health/readiness").status() == 200;
+                });
     }
 
     private static void run(List<String> command) throws Exception {
