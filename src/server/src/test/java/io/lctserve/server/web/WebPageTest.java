@@ -123,15 +123,18 @@ class WebPageTest {
 
     record Shown(String label, int exitStage, double macsFraction) {}
 
-    /** The V2 API's answer for test image {@code index} of the page's samples, as FP32 pixels, with this knob. */
-    private Shown api(int index, String parameters) {
-        JsonNode sample = null;
+    private static byte[] sampleBytes(int index) {
         for (JsonNode s : samples) {
             if (s.get("index").asInt() == index) {
-                sample = s;
+                return Base64.getDecoder().decode(s.get("pixels").asString());
             }
         }
-        byte[] bytes = Base64.getDecoder().decode(sample.get("pixels").asString());
+        throw new AssertionError("no sample " + index);
+    }
+
+    /** The V2 API's answer for test image {@code index} of the page's samples, as FP32 pixels, with this knob. */
+    private Shown api(int index, String parameters) {
+        byte[] bytes = sampleBytes(index);
         StringBuilder data = new StringBuilder();
         for (byte b : bytes) {
             data.append(data.isEmpty() ? "" : ",").append((b & 0xFF) / 255.0);
@@ -288,6 +291,26 @@ class WebPageTest {
         assertThat(drawn.exitStage()).isBetween(0, 3);
         assertThat(driver.findElement(By.id("image-caption")).getText()).isEqualTo("Your drawing.");
         HeadlessChromium.screenshot(driver, "drawn");
+    }
+
+    @Test
+    void aChosenImageFileIsAnsweredAsTheApiAnswersItsPixels() throws IOException {
+        open("?sample=0");
+        Shown first = awaitAnswer(null);
+        int index = 7; // a 28x28 PNG of test image 7: scaling it to 28x28 changes nothing
+        byte[] bytes = sampleBytes(index);
+        java.awt.image.BufferedImage png =
+                new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        png.getRaster().setDataElements(0, 0, 28, 28, bytes);
+        Path file = profile.resolve("coat.png");
+        javax.imageio.ImageIO.write(png, "png", file.toFile());
+
+        driver.findElement(By.id("file")).sendKeys(file.toString());
+
+        waiting().until(d -> d.findElement(By.id("image-caption")).getText().equals("File coat.png."));
+        Shown expected = api(index, "{\"mode\":\"early_exit\"}");
+        Shown shown = expected.equals(first) ? first : awaitAnswer(first);
+        assertThat(shown).isEqualTo(expected);
     }
 
     @Test
