@@ -4,12 +4,9 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.lctserve.core.exit.ComputeCost;
-import io.lctserve.core.exit.HeadOutput;
 import io.lctserve.core.exit.Mode;
 import io.lctserve.core.exit.Probabilities;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * Progressive evaluation of a batch. Stage by stage: run the stage, run the heads the mode needs,
@@ -126,7 +123,7 @@ public final class ProgressivePredictor {
         final ComputeCost cost = sessions.cost();
         final int classes = sessions.classes();
         final SampleResult[] results;
-        final Trace[] traces;
+        final SampleTrace[] traces;
         final double[] stageMillis = new double[sessions.exitCount()];
         /** Samples still running, in the order of the current input's rows. */
         final int[] running;
@@ -139,11 +136,11 @@ public final class ProgressivePredictor {
             this.plan = plan;
             this.listener = listener;
             results = new SampleResult[batch];
-            traces = new Trace[batch];
+            traces = new SampleTrace[batch];
             running = new int[batch];
             rows = new int[batch];
             for (int i = 0; i < batch; i++) {
-                traces[i] = new Trace(plan.keepHeads());
+                traces[i] = new SampleTrace(plan.keepHeads());
                 running[i] = i;
             }
             alive = batch;
@@ -154,73 +151,24 @@ public final class ProgressivePredictor {
             int survivors = 0;
             for (int row = 0; row < alive; row++) {
                 int sample = running[row];
-                Trace t = traces[sample];
+                SampleTrace t = traces[sample];
                 if (probabilities != null) {
                     t.observe(k, probabilities, row * classes, classes);
                 }
-                boolean byRule = plan.mode() == Mode.EARLY_EXIT && plan.rule().exits(k, t.last);
+                boolean byRule = t.exitsByRule(plan, k);
                 if (byRule || !continues) {
                     boolean deadlineCut = !byRule && k < plan.lastStage();
                     results[sample] = t.answer(plan.mode(), k, deadlineCut, cost.macs(plan.mode(), k));
                     listener.answered(k, results[sample].macs());
+                    if (deadlineCut) {
+                        listener.degraded(k);
+                    }
                 } else {
                     running[survivors] = sample;
                     rows[survivors++] = row;
                 }
             }
             return survivors;
-        }
-    }
-
-    /** What one sample has seen so far. */
-    private static final class Trace {
-        final List<SampleResult.HeadProbabilities> heads;
-        HeadOutput last;
-        float[] lastProbabilities;
-        float[] mostConfident;
-        float highestConfidence = -1;
-        float[] sum;
-        int seen;
-
-        Trace(boolean keepHeads) {
-            heads = keepHeads ? new ArrayList<>() : List.of();
-        }
-
-        void observe(int stage, float[] p, int offset, int classes) {
-            float[] mine = Arrays.copyOfRange(p, offset, offset + classes);
-            HeadOutput output = HeadOutput.of(mine, 0, classes, last);
-            if (output.confidence() > highestConfidence) {
-                highestConfidence = output.confidence();
-                mostConfident = mine;
-            }
-            if (sum == null) {
-                sum = new float[classes];
-            }
-            for (int c = 0; c < classes; c++) {
-                sum[c] += mine[c];
-            }
-            seen++;
-            last = output;
-            lastProbabilities = mine;
-            if (heads instanceof ArrayList<SampleResult.HeadProbabilities> kept) {
-                kept.add(new SampleResult.HeadProbabilities(stage, mine));
-            }
-        }
-
-        SampleResult answer(Mode mode, int stage, boolean deadlineCut, long macs) {
-            float[] p;
-            if (mode == Mode.ENSEMBLE) {
-                p = sum.clone();
-                for (int c = 0; c < p.length; c++) {
-                    p[c] /= seen;
-                }
-            } else if (deadlineCut && mode == Mode.EARLY_EXIT) {
-                p = mostConfident;
-            } else {
-                p = lastProbabilities;
-            }
-            int cls = Probabilities.argMax(p, 0, p.length);
-            return new SampleResult(p, cls, p[cls], stage, deadlineCut, macs, heads);
         }
     }
 }

@@ -1,8 +1,8 @@
 package io.lctserve.runtime;
 
 /**
- * Hears what a batch did, stage by stage: the server records it as metrics. Called on the thread
- * that runs the batch, so it must be quick.
+ * Hears what the stages did: the server records it as metrics. Called on the thread that runs the
+ * batch, so it must be quick.
  */
 public interface StageListener {
 
@@ -20,4 +20,13 @@ public interface StageListener {
 
     /** One sample was answered at {@code stage}, having cost {@code macs} multiply-accumulates. */
     void answered(int stage, long macs);
+
+    /** The sample just answered at {@code stage} was cut short by its deadline (a degraded answer). */
+    default void degraded(int stage) {}
+
+    /** Batching: one sample waited {@code nanos} in stage {@code stage}'s queue before it ran. */
+    default void queued(int stage, long nanos) {}
+
+    /** Batching: the batch that just ran stage {@code stage} carried samples of {@code requests} requests. */
+    default void merged(int stage, int requests) {}
 }

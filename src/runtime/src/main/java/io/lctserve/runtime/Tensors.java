@@ -6,6 +6,9 @@ import ai.onnxruntime.OrtException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * FP32 tensors for ONNX Runtime, always over direct buffers: ONNX Runtime copies a heap buffer
@@ -40,6 +43,43 @@ public final class Tensors {
         return OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), gathered, smaller);
     }
 
+    /** Rows of equal size stacked into one tensor of shape {@code [count] + rowShape}. */
+    public static OnnxTensor stack(List<float[]> rows, long[] rowShape) throws OrtException {
+        int rowSize = rows.get(0).length;
+        FloatBuffer buffer = direct(rows.size() * rowSize);
+        for (float[] row : rows) {
+            buffer.put(row);
+        }
+        buffer.rewind();
+        long[] shape = new long[rowShape.length + 1];
+        shape[0] = rows.size();
+        System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
+        return OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), buffer, shape);
+    }
+
+    /** Rows {@code rows[0 .. count)} of {@code tensor} (first dimension), each copied out into its own array. */
+    public static List<float[]> rows(OnnxTensor tensor, int[] rows, int count) {
+        long[] shape = tensor.getInfo().getShape();
+        int rowSize = 1;
+        for (int d = 1; d < shape.length; d++) {
+            rowSize *= (int) shape[d];
+        }
+        FloatBuffer all = tensor.getFloatBuffer(); // one copy out of ONNX Runtime for all rows
+        List<float[]> out = new ArrayList<>(count);
+        for (int j = 0; j < count; j++) {
+            float[] row = new float[rowSize];
+            all.get(rows[j] * rowSize, row);
+            out.add(row);
+        }
+        return out;
+    }
+
+    /** The shape of one row of {@code tensor}: every dimension but the first. */
+    public static long[] rowShape(OnnxTensor tensor) {
+        long[] shape = tensor.getInfo().getShape();
+        return Arrays.copyOfRange(shape, 1, shape.length);
+    }
+
     private static FloatBuffer direct(int floats) {
         return ByteBuffer.allocateDirect(floats * Float.BYTES)
                 .order(ByteOrder.nativeOrder())
@@ -47,7 +87,7 @@ public final class Tensors {
     }
 
     /** Closes what may be null, ignoring failures: a native tensor that cannot close holds nothing a caller can use. */
-    static void closeQuietly(AutoCloseable resource) {
+    public static void closeQuietly(AutoCloseable resource) {
         if (resource == null) {
             return;
         }

@@ -9,14 +9,14 @@ import java.nio.file.Path;
  * answers "cat" with logit x[0] and "dog" with logit x[k + 1], so the input (x0, d0, d1, d2)
  * decides what every head says and how sure it is.
  */
-final class ThreeHeadModel {
+public final class ThreeHeadModel {
 
-    static final int CAT = 0;
-    static final int DOG = 1;
+    public static final int CAT = 0;
+    public static final int DOG = 1;
 
     private ThreeHeadModel() {}
 
-    static StagedSessions open(Path root) throws Exception {
+    public static StagedSessions open(Path root) throws Exception {
         float[][] heads = new float[3][];
         for (int k = 0; k < 3; k++) {
             heads[k] = new float[8];
@@ -28,12 +28,12 @@ final class ThreeHeadModel {
     }
 
     /** One image: cat evidence {@code cat}, dog evidence per head. */
-    static float[] image(float cat, float dog0, float dog1, float dog2) {
+    public static float[] image(float cat, float dog0, float dog1, float dog2) {
         return new float[] {cat, dog0, dog1, dog2};
     }
 
     /** Probability of the more likely class when the logits differ by {@code margin}. */
-    static double confidence(double margin) {
+    public static double confidence(double margin) {
         return 1 / (1 + Math.exp(-Math.abs(margin)));
     }
 }

@@ -6,6 +6,7 @@ import static io.lctserve.server.inference.Knob.MAX_STAGE;
 import static io.lctserve.server.inference.Knob.MODE;
 import static io.lctserve.server.inference.Knob.PATIENCE;
 import static io.lctserve.server.inference.Knob.PRESET;
+import static io.lctserve.server.inference.Knob.PRIORITY;
 import static io.lctserve.server.inference.Knob.RULE;
 import static io.lctserve.server.inference.Knob.THRESHOLD;
 
@@ -24,7 +25,7 @@ import java.util.Set;
 public final class KnobBinder {
 
     private static final List<String> KNOB =
-            List.of(MODE, RULE, THRESHOLD, PRESET, ENTROPY, PATIENCE, MAX_STAGE, DEADLINE_MS);
+            List.of(MODE, RULE, THRESHOLD, PRESET, ENTROPY, PATIENCE, MAX_STAGE, DEADLINE_MS, PRIORITY);
 
     /** Parameters the Open Inference Protocol defines for every request; they do not steer the model. */
     private static final Set<String> PROTOCOL =
@@ -51,7 +52,8 @@ public final class KnobBinder {
                 integer(parameters.get(PATIENCE), PATIENCE),
                 text(parameters.get(PRESET)),
                 integer(parameters.get(MAX_STAGE), MAX_STAGE),
-                number(parameters.get(DEADLINE_MS), DEADLINE_MS));
+                number(parameters.get(DEADLINE_MS), DEADLINE_MS),
+                integer(parameters.get(PRIORITY), PRIORITY));
     }
 
     private static Mode mode(Object value) {

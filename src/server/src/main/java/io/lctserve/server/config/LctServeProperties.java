@@ -1,11 +1,14 @@
 package io.lctserve.server.config;
 
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -27,6 +30,7 @@ import org.springframework.validation.annotation.Validated;
  * @param maxRequestBytes largest request body; larger ones get 413
  * @param drain how long, at shutdown, readiness reports DOWN while requests are still served, so
  *     load balancers stop sending before the server stops accepting
+ * @param batching how samples of concurrent requests are batched together, stage by stage
  */
 @Validated
 @ConfigurationProperties("lctserve")
@@ -39,7 +43,8 @@ public record LctServeProperties(
         @NotNull @DefaultValue("30s") Duration queueTimeout,
         @Min(1) @DefaultValue("256") int maxBatch,
         @Min(1024) @DefaultValue("8388608") long maxRequestBytes,
-        @NotNull @DefaultValue("0s") Duration drain) {
+        @NotNull @DefaultValue("0s") Duration drain,
+        @NotNull @Valid @DefaultValue Batching batching) {
 
     /** How many requests may compute at once: {@code maxConcurrentInferences}, or its automatic value. */
     public int computeSlots() {
@@ -47,4 +52,63 @@ public record LctServeProperties(
                 ? maxConcurrentInferences
                 : 2 * Runtime.getRuntime().availableProcessors();
     }
+
+    /**
+     * Progressive batching ({@code lctserve.batching.*}): one queue per stage, survivors of many
+     * requests merged into each stage's batch. With it on, {@code max-concurrent-inferences} no longer
+     * applies: the workers bound the compute.
+     *
+     * @param enabled batch across requests; off: each request computes alone, behind the compute slots
+     * @param maxBatchSize most samples one stage run takes
+     * @param maxQueueDelay how long a queue shorter than a batch may wait for more samples; 0 never
+     *     waits, so a lone request runs at once
+     * @param preferredBatchSizes batch sizes to cut a longer queue into (empty: up to the max)
+     * @param workers threads running stages per model; 0: the processors the JVM may use
+     * @param defaultPriority the priority of a request that gives none (or 0); lower runs first, so
+     *     with the default of 1 a request can only lower its own priority
+     * @param models per-model overrides, by model name
+     */
+    public record Batching(
+            @DefaultValue("true") boolean enabled,
+            @Min(1) @DefaultValue("32") int maxBatchSize,
+            @NotNull @DefaultValue("0ms") Duration maxQueueDelay,
+            List<Integer> preferredBatchSizes,
+            @Min(0) @DefaultValue("0") int workers,
+            @Min(1) @DefaultValue("1") int defaultPriority,
+            Map<String, @Valid ModelBatching> models) {
+
+        public Batching {
+            preferredBatchSizes = preferredBatchSizes == null ? List.of() : List.copyOf(preferredBatchSizes);
+            models = models == null ? Map.of() : Map.copyOf(models);
+        }
+
+        /** The settings for one model: these, with the model's overrides applied. */
+        public Batching forModel(String name) {
+            ModelBatching o = models.get(name);
+            if (o == null) {
+                return this;
+            }
+            return new Batching(
+                    o.enabled() != null ? o.enabled() : enabled,
+                    o.maxBatchSize() != null ? o.maxBatchSize() : maxBatchSize,
+                    o.maxQueueDelay() != null ? o.maxQueueDelay() : maxQueueDelay,
+                    o.preferredBatchSizes() != null ? o.preferredBatchSizes() : preferredBatchSizes,
+                    o.workers() != null ? o.workers() : workers,
+                    defaultPriority,
+                    Map.of());
+        }
+
+        /** Worker threads per model: {@code workers}, or its automatic value. */
+        public int workerCount() {
+            return workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
+        }
+    }
+
+    /** One model's batching settings; each one left out is the server's. */
+    public record ModelBatching(
+            Boolean enabled,
+            @Min(1) Integer maxBatchSize,
+            Duration maxQueueDelay,
+            List<Integer> preferredBatchSizes,
+            @Min(0) Integer workers) {}
 }

@@ -1,5 +1,6 @@
 package io.lctserve.server.inference;
 
+import io.lctserve.runtime.batching.ComputePermits;
 import io.lctserve.server.config.LctServeProperties;
 import io.lctserve.server.metrics.InferenceMetrics;
 import java.util.concurrent.Semaphore;
@@ -9,8 +10,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Bounds how many requests compute at once (more would only fight over the cores); the rest wait
- * in arrival order, and that wait is the {@code lctserve.queue} timer.
+ * Bounds how much computes at once (more would only fight over the cores): requests that compute
+ * alone take a slot for the whole request, batching workers one per stage run. Requests wait in
+ * arrival order, and that wait is the {@code lctserve.queue} timer.
  */
 @Component
 public class InferenceGate {
@@ -43,7 +45,22 @@ public class InferenceGate {
         }
     }
 
-    /** Requests waiting for a compute slot now. */
+    /** The slots as a batching worker takes them: one per stage run, waited for as long as it takes. */
+    public ComputePermits permits() {
+        return new ComputePermits() {
+            @Override
+            public void acquire() throws InterruptedException {
+                slots.acquire();
+            }
+
+            @Override
+            public void release() {
+                slots.release();
+            }
+        };
+    }
+
+    /** Requests (or batching workers) waiting for a compute slot now. */
     public int waiting() {
         return slots.getQueueLength();
     }

@@ -16,6 +16,7 @@ import java.util.List;
  * @param preset a calibrated setting of the model's manifest
  * @param maxStage deepest stage to run, 0-based
  * @param deadlineMs latency budget in milliseconds, counted from the request's arrival
+ * @param priority Triton's request priority: 1 is the highest, 0 the server's default level
  */
 public record Knob(
         Mode mode,
@@ -25,7 +26,8 @@ public record Knob(
         Integer patience,
         String preset,
         Integer maxStage,
-        Double deadlineMs) {
+        Double deadlineMs,
+        Integer priority) {
 
     // The knob's names on the wire, in V2 parameters and v1 query strings alike.
     public static final String MODE = "mode";
@@ -36,9 +38,10 @@ public record Knob(
     public static final String PRESET = "preset";
     public static final String MAX_STAGE = "max_stage";
     public static final String DEADLINE_MS = "deadline_ms";
+    public static final String PRIORITY = "priority";
 
     /** A request that left every setting to the server. */
-    public static final Knob DEFAULT = new Knob(null, null, null, null, null, null, null, null);
+    public static final Knob DEFAULT = new Knob(null, null, null, null, null, null, null, null, null);
 
     public Mode modeOrDefault() {
         return mode == null ? Mode.EARLY_EXIT : mode;

@@ -5,6 +5,7 @@ import static io.lctserve.server.inference.Knob.ENTROPY;
 import static io.lctserve.server.inference.Knob.MAX_STAGE;
 import static io.lctserve.server.inference.Knob.PATIENCE;
 import static io.lctserve.server.inference.Knob.PRESET;
+import static io.lctserve.server.inference.Knob.PRIORITY;
 import static io.lctserve.server.inference.Knob.RULE;
 import static io.lctserve.server.inference.Knob.THRESHOLD;
 
@@ -37,15 +38,31 @@ public class KnobResolver {
         Mode mode = knob.modeOrDefault();
         int lastStage = lastStage(model, knob, mode);
         long deadline = deadline(knob, receivedNanos);
+        int priority = priority(knob);
         if (mode != Mode.EARLY_EXIT) {
             if (!knob.exitSettings().isEmpty()) {
                 throw new InvalidRequestException(
                         knob.exitSettings().get(0) + " applies to mode early_exit only, not " + mode.wireName());
             }
-            return new ResolvedKnob(new ExitPlan(mode, null, lastStage, deadline, keepHeads), mode.wireName());
+            return new ResolvedKnob(
+                    new ExitPlan(mode, null, lastStage, deadline, keepHeads), mode.wireName(), priority);
         }
         Choice choice = rule(model, knob);
-        return new ResolvedKnob(new ExitPlan(mode, choice.rule, lastStage, deadline, keepHeads), choice.label);
+        return new ResolvedKnob(
+                new ExitPlan(mode, choice.rule, lastStage, deadline, keepHeads), choice.label, priority);
+    }
+
+    /** Triton's convention: 1 is the highest priority, 0 (or none) the server's default level. */
+    private int priority(Knob knob) {
+        Integer p = knob.priority();
+        if (p == null || p == 0) {
+            return properties.batching().defaultPriority();
+        }
+        if (p < 0) {
+            throw new InvalidRequestException(
+                    PRIORITY + " must be a whole number >= 0 (1 is the highest, 0 the default), was " + p);
+        }
+        return p;
     }
 
     private static int lastStage(LoadedModel model, Knob knob, Mode mode) {

@@ -7,5 +7,6 @@ import io.lctserve.runtime.ExitPlan;
  *
  * @param plan what the runtime will do
  * @param rule what decided, as responses report it: the mode, {@code preset:balanced}, {@code threshold:0.9} ...
+ * @param priority the request's place in the batching queues: lower runs first
  */
-public record ResolvedKnob(ExitPlan plan, String rule) {}
+public record ResolvedKnob(ExitPlan plan, String rule, int priority) {}

@@ -15,7 +15,8 @@ import org.springframework.stereotype.Component;
 /**
  * The meters of DESIGN.md: {@code lctserve.requests}, {@code lctserve.exits},
  * {@code lctserve.stage.compute}, {@code lctserve.queue}, {@code lctserve.batch.size} and
- * {@code lctserve.macs.saved}, plus {@code lctserve.macs.overspent}. Each model's meters are built
+ * {@code lctserve.macs.saved}, plus {@code lctserve.macs.overspent}, {@code lctserve.degraded} and, with
+ * batching, {@code lctserve.batch.queue} and {@code lctserve.batch.requests}. Each model's meters are built
  * once and then only recorded into, because they sit on the request path.
  *
  * <p>Compute is counted per sample against the full model ({@link io.lctserve.core.exit.ComputeCost}):
@@ -52,6 +53,9 @@ public class InferenceMetrics {
         private final Timer[] stageCompute;
         private final DistributionSummary[] batchSize;
         private final Counter[] exits;
+        private final Counter[] degraded;
+        private final Timer[] stageQueue;
+        private final DistributionSummary[] batchRequests;
         private final Counter macsSaved;
         private final Counter macsOverspent;
         private final Timer queue;
@@ -64,6 +68,9 @@ public class InferenceMetrics {
             stageCompute = new Timer[stages];
             batchSize = new DistributionSummary[stages];
             exits = new Counter[stages];
+            degraded = new Counter[stages];
+            stageQueue = new Timer[stages];
+            batchRequests = new DistributionSummary[stages];
             for (int k = 0; k < stages; k++) {
                 String stage = Integer.toString(k);
                 stageCompute[k] = Timer.builder("lctserve.stage.compute")
@@ -71,11 +78,24 @@ public class InferenceMetrics {
                         .tags("model", model, "stage", stage)
                         .register(registry);
                 batchSize[k] = DistributionSummary.builder("lctserve.batch.size")
-                        .description("Samples still running when a stage starts")
+                        .description("Samples in one run of a stage (survivors of one request, or with"
+                                + " batching of several)")
                         .tags("model", model, "stage", stage)
                         .register(registry);
                 exits[k] = Counter.builder("lctserve.exits")
                         .description("Samples answered at each stage")
+                        .tags("model", model, "stage", stage)
+                        .register(registry);
+                degraded[k] = Counter.builder("lctserve.degraded")
+                        .description("Samples a deadline cut short, by the stage whose head answered")
+                        .tags("model", model, "stage", stage)
+                        .register(registry);
+                stageQueue[k] = Timer.builder("lctserve.batch.queue")
+                        .description("Time a sample waited in a stage's queue (batching)")
+                        .tags("model", model, "stage", stage)
+                        .register(registry);
+                batchRequests[k] = DistributionSummary.builder("lctserve.batch.requests")
+                        .description("Requests whose samples shared one run of a stage (batching)")
                         .tags("model", model, "stage", stage)
                         .register(registry);
             }
@@ -90,7 +110,8 @@ public class InferenceMetrics {
                     .tags("model", model)
                     .register(registry);
             queue = Timer.builder("lctserve.queue")
-                    .description("Time a request waited for a compute slot")
+                    .description("Time a request waited before it computed (a compute slot, or with"
+                            + " batching its first stage run)")
                     .tags("model", model)
                     .register(registry);
         }
@@ -109,6 +130,21 @@ public class InferenceMetrics {
             } else if (macs > fullModelMacs) {
                 macsOverspent.increment(macs - fullModelMacs);
             }
+        }
+
+        @Override
+        public void degraded(int stage) {
+            degraded[stage].increment();
+        }
+
+        @Override
+        public void queued(int stage, long nanos) {
+            stageQueue[stage].record(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void merged(int stage, int requests) {
+            batchRequests[stage].record(requests);
         }
 
         public void recordQueue(long nanos) {

@@ -1,6 +1,7 @@
 package io.lctserve.server.api;
 
 import io.lctserve.server.config.LctServeProperties;
+import io.lctserve.server.inference.BatchingEngine;
 import io.lctserve.server.inference.InferenceGate;
 import io.lctserve.server.inference.InferenceService;
 import io.lctserve.server.inference.KnobResolver;
@@ -32,6 +33,7 @@ import org.springframework.test.context.TestPropertySource;
     InferenceService.class,
     KnobResolver.class,
     InferenceGate.class,
+    BatchingEngine.class,
     InferenceMetrics.class,
     RequestMetrics.class,
     ApplicationAvailabilityBean.class,

@@ -4,18 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.lctserve.runtime.batching.BatchScheduler;
 import io.lctserve.server.LctServeApplication;
+import io.lctserve.server.inference.BatchingEngine;
 import io.lctserve.server.inference.InferenceGate;
+import io.lctserve.server.model.LoadedModel;
+import io.lctserve.server.model.ModelRegistry;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -50,13 +57,27 @@ class GracefulShutdownTest {
         }
     }
 
-    @Test
-    void requestsInFlightWhenTheSignalArrivesAreAnsweredAndReadinessIsDownDuringTheDrain() throws Exception {
+    @ParameterizedTest(name = "batching {0}")
+    @ValueSource(booleans = {true, false})
+    void requestsInFlightWhenTheSignalArrivesAreAnsweredAndReadinessIsDownDuringTheDrain(boolean batching)
+            throws Exception {
         ConfigurableApplicationContext context = new SpringApplicationBuilder(LctServeApplication.class)
-                .run("--server.port=0", "--lctserve.drain=5s", "--lctserve.max-concurrent-inferences=1");
+                .run(
+                        "--server.port=0",
+                        "--lctserve.drain=5s",
+                        "--lctserve.max-concurrent-inferences=1",
+                        "--lctserve.batching.enabled=" + batching);
         int port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
         Http http = new Http(port);
         InferenceGate gate = context.getBean(InferenceGate.class);
+        LoadedModel model = context.getBean(ModelRegistry.class)
+                .find(ShippedModel.NAME, null)
+                .orElseThrow();
+        BatchScheduler scheduler = context.getBean(BatchingEngine.class).scheduler(model);
+        assertThat(scheduler != null).isEqualTo(batching);
+        // requests wait for the held slot: alone at the gate, or batched as samples in stage 0's queue
+        Callable<Boolean> allWaiting =
+                batching ? () -> scheduler.queueLengths()[0] == IN_FLIGHT * 8 : () -> gate.waiting() == IN_FLIGHT;
         assertThat(http.get("/actuator/health/readiness").status()).isEqualTo(200);
         String body = ShippedModel.inferBody(0, 8, "{\"mode\":\"ensemble\"}");
 
@@ -67,7 +88,7 @@ class GracefulShutdownTest {
             for (int i = 0; i < IN_FLIGHT; i++) {
                 inFlight.add(clients.submit(() -> http.postJson("/v2/models/fashion-mnist/infer", body)));
             }
-            await().atMost(PATIENCE).until(() -> gate.waiting() == IN_FLIGHT);
+            await().atMost(PATIENCE).until(allWaiting);
 
             CompletableFuture<Void> shutdown = CompletableFuture.runAsync(context::close);
             await().atMost(PATIENCE)
@@ -79,7 +100,7 @@ class GracefulShutdownTest {
                     .as("still serving during the drain")
                     .isEqualTo(200);
             assertThat(inFlight).as("held inside the server").noneMatch(Future::isDone);
-            assertThat(gate.waiting()).isEqualTo(IN_FLIGHT);
+            assertThat(allWaiting.call()).isTrue();
 
             slot.close();
             for (Future<Http.Reply> f : inFlight) {

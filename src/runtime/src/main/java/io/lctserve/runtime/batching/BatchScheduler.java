@@ -1,0 +1,523 @@
+package io.lctserve.runtime.batching;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.lctserve.core.exit.ComputeCost;
+import io.lctserve.core.exit.Probabilities;
+import io.lctserve.runtime.ExitPlan;
+import io.lctserve.runtime.ProgressivePredictor;
+import io.lctserve.runtime.SampleResult;
+import io.lctserve.runtime.StageLatency;
+import io.lctserve.runtime.StageListener;
+import io.lctserve.runtime.StagedSessions;
+import io.lctserve.runtime.Tensors;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Progressive batching across requests. One queue per stage: a request's samples enter stage 0's
+ * queue; a worker takes up to a batch from one queue, runs the stage and the heads its samples'
+ * plans need, answers the samples that exit, and puts the survivors in the next stage's queue, where
+ * they merge with the survivors of other requests. Every sample keeps its own plan (mode, rule, max
+ * stage, deadline), so one batch may mix presets; answers are those of {@link ProgressivePredictor}.
+ *
+ * <p>Order within a queue: priority, then earliest deadline, then arrival. Which queue runs next: the
+ * longest one ready (bigger batches), unless a queue's oldest sample has waited longer than
+ * {@link #STARVATION_NANOS}, then the one with the oldest sample. A sample with a deadline that
+ * waits in a queue past the point where its next stage could still meet the deadline is answered
+ * from its most confident head so far (a degraded answer) instead of waiting on.
+ *
+ * <p>Nothing waits for a batch to fill unless {@code maxQueueDelay} says so: a worker takes what is
+ * queued, so an idle server runs a lone request at once, and batches form when requests arrive
+ * while the workers are busy.
+ */
+public final class BatchScheduler implements AutoCloseable {
+
+    /** A queue whose oldest sample waited this long runs next, whatever the lengths of the others. */
+    static final long STARVATION_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private static final Comparator<QueuedSample> ORDER = Comparator.comparingInt(
+                    (QueuedSample s) -> s.request.priority())
+            .thenComparingLong(s -> s.request.orderDeadline())
+            .thenComparingLong(s -> s.seq);
+
+    private final StagedSessions sessions;
+    private final StageLatency latency;
+    private final StageListener listener;
+    private final ComputePermits permits;
+    private final BatchingSettings settings;
+    private final ComputeCost cost;
+    private final int classes;
+    private final long[] inputRowShape;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition workArrived = lock.newCondition();
+    private final List<PriorityQueue<QueuedSample>> queues = new ArrayList<>();
+    private final List<Thread> workers = new ArrayList<>();
+    // Guarded by lock:
+    private int queuedWithDeadline; // beyond stage 0: the ones a deadline may cut while they wait
+    private long nextSeq;
+    private long nextBatch;
+    private boolean closed;
+
+    /**
+     * @param predictor the model's one-batch predictor: its sessions and measured stage latencies are shared
+     * @param listener hears every stage run and answer (the server's metrics)
+     * @param permits held by a worker for each stage run
+     * @param name names the worker threads
+     */
+    public BatchScheduler(
+            ProgressivePredictor predictor,
+            StageListener listener,
+            ComputePermits permits,
+            BatchingSettings settings,
+            String name) {
+        this.sessions = predictor.sessions();
+        this.latency = predictor.latency();
+        this.listener = listener;
+        this.permits = permits;
+        this.settings = settings;
+        this.cost = sessions.cost();
+        this.classes = sessions.classes();
+        List<Long> shape = sessions.manifest().input().shape();
+        this.inputRowShape = shape.subList(1, shape.size()).stream()
+                .mapToLong(Long::longValue)
+                .toArray();
+        for (int k = 0; k < sessions.exitCount(); k++) {
+            queues.add(new PriorityQueue<>(ORDER));
+        }
+        for (int i = 0; i < settings.workers(); i++) {
+            Thread worker = new Thread(this::work, "lctserve-batch-" + name + "-" + i);
+            worker.setDaemon(true);
+            workers.add(worker);
+            worker.start();
+        }
+    }
+
+    public BatchingSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Queues a batch of samples.
+     *
+     * @param pixels {@code batch * C * H * W} values in [0, 1], row-major
+     * @param shape {@code [batch, C, H, W]}, the model's input shape
+     * @param priority lower runs first
+     * @throws RejectedExecutionException when the queues hold more work than the queue timeout allows
+     *     to start in time, or the scheduler is closed
+     */
+    public PendingRequest submit(float[] pixels, long[] shape, ExitPlan plan, int priority) {
+        int batch = (int) shape[0];
+        if (plan.lastStage() >= sessions.exitCount()) {
+            throw new IllegalArgumentException(
+                    "stage " + plan.lastStage() + " does not exist: the model has " + sessions.exitCount());
+        }
+        long[] rowShape = Arrays.copyOfRange(shape, 1, shape.length);
+        if (batch < 1
+                || !Arrays.equals(rowShape, inputRowShape)
+                || pixels.length % batch != 0
+                || pixels.length != batch * Arrays.stream(rowShape).reduce(1, (a, b) -> a * b)) {
+            throw new IllegalArgumentException(pixels.length + " values do not fill a batch of shape "
+                    + Arrays.toString(shape) + " for input " + Arrays.toString(inputRowShape));
+        }
+        long timeout = settings.queueTimeout().toNanos();
+        PendingRequest request = new PendingRequest(
+                this, plan, priority, batch, sessions.exitCount(), cost.fullModel() * batch, timeout);
+        int perSample = pixels.length / batch;
+        lock.lock();
+        try {
+            if (closed) {
+                throw new RejectedExecutionException("the model is being unloaded");
+            }
+            double waitNanos = estimatedWaitNanos();
+            if (waitNanos > timeout) {
+                throw new RejectedExecutionException(String.format(
+                        "the queue holds about %.0f ms of work, more than the %d ms queue timeout",
+                        waitNanos / 1e6, TimeUnit.NANOSECONDS.toMillis(timeout)));
+            }
+            long now = System.nanoTime();
+            for (int i = 0; i < batch; i++) {
+                float[] sample = Arrays.copyOfRange(pixels, i * perSample, (i + 1) * perSample);
+                queues.get(0).add(new QueuedSample(request, i, sample, rowShape, nextSeq++, now));
+            }
+            int runs = Math.min(settings.workers(), (batch + settings.maxBatchSize() - 1) / settings.maxBatchSize());
+            for (int i = 0; i < runs; i++) {
+                workArrived.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+        return request;
+    }
+
+    /** Samples waiting in each stage's queue now. */
+    public int[] queueLengths() {
+        lock.lock();
+        try {
+            return queues.stream().mapToInt(PriorityQueue::size).toArray();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Time the queued samples need to run their next stage, spread over the workers. */
+    private double estimatedWaitNanos() {
+        double total = 0;
+        for (int k = 0; k < queues.size(); k++) {
+            int queued = queues.get(k).size();
+            if (queued > 0) {
+                total += latency.predictNanos(k, Math.min(queued, settings.maxBatchSize()))
+                        * queued
+                        / Math.min(queued, settings.maxBatchSize());
+            }
+        }
+        return total / settings.workers();
+    }
+
+    /** Takes the request's samples out of the queue if none has run yet; false if one has. */
+    boolean withdrawIfNotStarted(PendingRequest request) {
+        lock.lock();
+        try {
+            if (request.started()) {
+                return false;
+            }
+            queues.get(0).removeIf(s -> s.request == request);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A batch a worker took: stage k for these samples, and the answers the deadline sweep cut. */
+    private record Taken(int stage, List<QueuedSample> samples, List<QueuedSample> cut, long id, long now) {}
+
+    private void work() {
+        while (true) {
+            Taken taken;
+            try {
+                awaitWork();
+                permits.acquire(); // samples stay queued (and ordered) while the worker waits for compute
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                lock.lock();
+                try {
+                    if (closed) {
+                        return;
+                    }
+                    taken = take(System.nanoTime());
+                } finally {
+                    lock.unlock();
+                }
+                if (taken == null) {
+                    continue; // another worker took it
+                }
+                answerCut(taken.cut);
+                if (!taken.samples.isEmpty()) {
+                    try {
+                        run(taken);
+                    } catch (Throwable t) { // a failed run fails its requests, never the worker
+                        taken.samples.forEach(s -> s.request.fail(t));
+                    }
+                }
+            } finally {
+                permits.release();
+            }
+        }
+    }
+
+    /** Returns when a queue is ready to run or a deadline may need a cut, or the scheduler closed. */
+    private void awaitWork() throws InterruptedException {
+        lock.lock();
+        try {
+            while (!closed && chooseQueue(System.nanoTime()) < 0 && !cutDue(System.nanoTime())) {
+                long wait = untilReadyNanos(System.nanoTime());
+                if (wait == Long.MAX_VALUE) {
+                    workArrived.await();
+                } else {
+                    workArrived.awaitNanos(wait);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The next batch to run (and the answers the deadline sweep cut), or null; with the lock held. */
+    private Taken take(long now) {
+        List<QueuedSample> cut = queuedWithDeadline > 0 ? sweepDeadlines(now) : List.of();
+        int chosen = chooseQueue(now);
+        if (chosen < 0) {
+            return cut.isEmpty() ? null : new Taken(-1, List.of(), cut, -1, now);
+        }
+        PriorityQueue<QueuedSample> q = queues.get(chosen);
+        int n = settings.batchOf(q.size());
+        List<QueuedSample> samples = new ArrayList<>(n);
+        while (samples.size() < n && !q.isEmpty()) {
+            QueuedSample s = q.poll();
+            if (chosen > 0 && s.request.plan().hasDeadline()) {
+                queuedWithDeadline--;
+            }
+            if (!s.request.isDone()) { // a failed request's other samples are dropped
+                samples.add(s);
+            }
+        }
+        return new Taken(chosen, samples, cut, nextBatch++, now);
+    }
+
+    /** The queue to run next, or -1 if none is ready; with the lock held. */
+    private int chooseQueue(long now) {
+        int chosen = -1;
+        long oldestWait = -1;
+        for (int k = queues.size() - 1; k >= 0; k--) {
+            PriorityQueue<QueuedSample> q = queues.get(k);
+            if (q.isEmpty()) {
+                continue;
+            }
+            long waited = now - oldest(q);
+            if (q.size() < settings.fullBatch()
+                    && waited < settings.maxQueueDelay().toNanos()) {
+                continue; // not ready: waits for more samples
+            }
+            boolean starving = waited > STARVATION_NANOS;
+            if (chosen < 0
+                    || (starving && waited > oldestWait)
+                    || (oldestWait <= STARVATION_NANOS
+                            && q.size() > queues.get(chosen).size())) {
+                chosen = k;
+                oldestWait = waited;
+            }
+        }
+        return chosen;
+    }
+
+    private static long oldest(PriorityQueue<QueuedSample> q) {
+        long oldest = Long.MAX_VALUE;
+        for (QueuedSample s : q) {
+            oldest = Math.min(oldest, s.enqueuedNanos);
+        }
+        return oldest;
+    }
+
+    /** How long until a queue shorter than a batch has waited out the queue delay. */
+    private long untilReadyNanos(long now) {
+        long until = Long.MAX_VALUE;
+        for (PriorityQueue<QueuedSample> q : queues) {
+            if (!q.isEmpty()) {
+                until = Math.min(
+                        until, Math.max(1, oldest(q) + settings.maxQueueDelay().toNanos() - now));
+            }
+        }
+        if (queuedWithDeadline > 0) {
+            until = Math.min(until, TimeUnit.MILLISECONDS.toNanos(1)); // deadlines are swept while waiting
+        }
+        return until;
+    }
+
+    /**
+     * Samples past stage 0 whose next stage can no longer finish before their deadline; they leave
+     * their queue and are answered from what their heads said so far.
+     */
+    private List<QueuedSample> sweepDeadlines(long now) {
+        List<QueuedSample> cut = new ArrayList<>();
+        for (int k = 1; k < queues.size(); k++) {
+            PriorityQueue<QueuedSample> q = queues.get(k);
+            double stageNanos = latency.predictNanos(k, Math.min(q.size(), settings.maxBatchSize()));
+            for (Iterator<QueuedSample> it = q.iterator(); it.hasNext(); ) {
+                QueuedSample s = it.next();
+                if (cutsNow(s, now, stageNanos)) {
+                    it.remove();
+                    queuedWithDeadline--;
+                    cut.add(s);
+                }
+            }
+        }
+        return cut;
+    }
+
+    /** Whether a sweep now would cut a sample; with the lock held. */
+    private boolean cutDue(long now) {
+        if (queuedWithDeadline == 0) {
+            return false;
+        }
+        for (int k = 1; k < queues.size(); k++) {
+            PriorityQueue<QueuedSample> q = queues.get(k);
+            double stageNanos = latency.predictNanos(k, Math.min(q.size(), settings.maxBatchSize()));
+            for (QueuedSample s : q) {
+                if (cutsNow(s, now, stageNanos)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean cutsNow(QueuedSample s, long now, double stageNanos) {
+        ExitPlan plan = s.request.plan();
+        return plan.hasDeadline() && s.trace.hasAnswer() && now + stageNanos > plan.deadlineNanos();
+    }
+
+    private void answerCut(List<QueuedSample> cut) {
+        for (QueuedSample s : cut) {
+            ExitPlan plan = s.request.plan();
+            int answeredAt = s.stage - 1; // the last stage it ran
+            answer(s, s.trace.answer(plan.mode(), answeredAt, true, cost.macs(plan.mode(), answeredAt)));
+        }
+    }
+
+    private void answer(QueuedSample s, SampleResult result) {
+        listener.answered(result.exitStage(), result.macs());
+        if (result.deadlineCut()) {
+            listener.degraded(result.exitStage());
+        }
+        s.request.answer(s.index, result);
+    }
+
+    private void run(Taken taken) throws OrtException {
+        int k = taken.stage;
+        List<QueuedSample> samples = taken.samples;
+        int n = samples.size();
+        Map<PendingRequest, Boolean> requests = new IdentityHashMap<>();
+        for (QueuedSample s : samples) {
+            listener.queued(k, taken.now - s.enqueuedNanos);
+            if (k == 0) {
+                s.request.markStarted(taken.now);
+            }
+            requests.put(s.request, Boolean.TRUE);
+        }
+        long started = System.nanoTime();
+        List<float[]> rows = new ArrayList<>(n);
+        samples.forEach(s -> rows.add(s.features));
+        List<QueuedSample> survivors = new ArrayList<>(n);
+        List<float[]> survivorFeatures;
+        long[] survivorShape;
+        try (OnnxTensor x = Tensors.stack(rows, samples.get(0).rowShape);
+                OrtSession.Result result = sessions.runStage(k, x)) {
+            OnnxTensor h = sessions.stageOutput(k, result);
+            boolean[] continues = new boolean[n];
+            int[] needHead = new int[n];
+            int reading = 0;
+            for (int i = 0; i < n; i++) {
+                ExitPlan plan = samples.get(i).request.plan();
+                continues[i] = k < plan.lastStage() && !deadlineStops(plan, k + 1, n);
+                if (plan.mode().consultsEveryHead() || !continues[i]) {
+                    needHead[reading++] = i;
+                }
+            }
+            float[] p = reading == 0 ? null : headProbabilities(k, h, needHead, reading, n);
+            long nanos = System.nanoTime() - started;
+            latency.record(k, n, nanos);
+            listener.stageRan(k, n, nanos);
+            listener.merged(k, requests.size());
+            for (PendingRequest request : requests.keySet()) {
+                request.addStageTime(k, taken.id, nanos);
+            }
+            for (int j = 0; j < reading; j++) {
+                samples.get(needHead[j]).trace.observe(k, p, j * classes, classes);
+            }
+            int[] survivorRows = new int[n];
+            for (int i = 0; i < n; i++) {
+                QueuedSample s = samples.get(i);
+                ExitPlan plan = s.request.plan();
+                boolean byRule = s.trace.exitsByRule(plan, k);
+                if (byRule || !continues[i]) {
+                    boolean deadlineCut = !byRule && k < plan.lastStage();
+                    answer(s, s.trace.answer(plan.mode(), k, deadlineCut, cost.macs(plan.mode(), k)));
+                } else {
+                    survivorRows[survivors.size()] = i;
+                    survivors.add(s);
+                }
+            }
+            if (survivors.isEmpty()) {
+                return;
+            }
+            survivorFeatures = Tensors.rows(h, survivorRows, survivors.size());
+            survivorShape = Tensors.rowShape(h);
+        }
+        enqueue(k + 1, survivors, survivorFeatures, survivorShape);
+    }
+
+    private boolean deadlineStops(ExitPlan plan, int nextStage, int batch) {
+        return plan.hasDeadline() && System.nanoTime() + latency.predictNanos(nextStage, batch) > plan.deadlineNanos();
+    }
+
+    /** Head k's probabilities for the rows {@code needHead[0 .. reading)} of {@code h}, in that order. */
+    private float[] headProbabilities(int k, OnnxTensor h, int[] needHead, int reading, int n) throws OrtException {
+        float[] p;
+        if (reading == n) {
+            p = sessions.headLogits(k, h);
+        } else {
+            try (OnnxTensor some = Tensors.gatherRows(h, needHead, reading)) {
+                p = sessions.headLogits(k, some);
+            }
+        }
+        Probabilities.softmaxRows(p, classes);
+        return p;
+    }
+
+    private void enqueue(int stage, List<QueuedSample> survivors, List<float[]> features, long[] rowShape) {
+        lock.lock();
+        try {
+            if (closed) {
+                RejectedExecutionException gone = new RejectedExecutionException("the model is being unloaded");
+                survivors.forEach(s -> s.request.fail(gone));
+                return;
+            }
+            long now = System.nanoTime();
+            for (int i = 0; i < survivors.size(); i++) {
+                QueuedSample s = survivors.get(i);
+                s.features = features.get(i);
+                s.rowShape = rowShape;
+                s.stage = stage;
+                s.enqueuedNanos = now;
+                if (s.request.plan().hasDeadline()) {
+                    queuedWithDeadline++;
+                }
+                queues.get(stage).add(s);
+            }
+            workArrived.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stops the workers once they finish the batches they hold; requests still queued are refused
+     * (a server drains its requests before it closes its models, so normally none are).
+     */
+    @Override
+    public void close() {
+        List<QueuedSample> left = new ArrayList<>();
+        lock.lock();
+        try {
+            closed = true;
+            queues.forEach(left::addAll);
+            queues.forEach(PriorityQueue::clear);
+            workArrived.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        RejectedExecutionException gone = new RejectedExecutionException("the model is being unloaded");
+        left.forEach(s -> s.request.fail(gone));
+        for (Thread worker : workers) {
+            try {
+                worker.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}
