@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -39,8 +40,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * from its most confident head so far (a degraded answer) instead of waiting on.
  *
  * <p>Nothing waits for a batch to fill unless {@code maxQueueDelay} says so: a worker takes what is
- * queued, so an idle server runs a lone request at once, and batches form when requests arrive
- * while the workers are busy.
+ * queued, and batches form when requests arrive while the workers are busy. When nothing is queued
+ * and a worker's share of the compute is free, a new request runs at once on its caller's thread,
+ * through {@link ProgressivePredictor} (the same answers): handing a lone request to a worker thread
+ * and back costs two thread wake-ups, as much as the model itself at batch 1 on a small CPU.
  */
 public final class BatchScheduler implements AutoCloseable {
 
@@ -52,6 +55,7 @@ public final class BatchScheduler implements AutoCloseable {
             .thenComparingLong(s -> s.request.orderDeadline())
             .thenComparingLong(s -> s.seq);
 
+    private final ProgressivePredictor predictor;
     private final StagedSessions sessions;
     private final StageLatency latency;
     private final StageListener listener;
@@ -64,11 +68,15 @@ public final class BatchScheduler implements AutoCloseable {
     private final Condition workArrived = lock.newCondition();
     private final List<PriorityQueue<QueuedSample>> queues = new ArrayList<>();
     private final List<Thread> workers = new ArrayList<>();
+    /** One per worker: held by a worker thread, or by a caller running its request alone, while it computes. */
+    private final Semaphore runners;
+    /** Samples in all queues; written with the lock held, read without it. */
+    private volatile int queued;
     // Guarded by lock:
     private int queuedWithDeadline; // beyond stage 0: the ones a deadline may cut while they wait
     private long nextSeq;
     private long nextBatch;
-    private boolean closed;
+    private volatile boolean closed;
 
     /**
      * @param predictor the model's one-batch predictor: its sessions and measured stage latencies are shared
@@ -82,7 +90,9 @@ public final class BatchScheduler implements AutoCloseable {
             ComputePermits permits,
             BatchingSettings settings,
             String name) {
+        this.predictor = predictor;
         this.sessions = predictor.sessions();
+        this.runners = new Semaphore(settings.workers());
         this.latency = predictor.latency();
         this.listener = listener;
         this.permits = permits;
@@ -134,6 +144,22 @@ public final class BatchScheduler implements AutoCloseable {
         long timeout = settings.queueTimeout().toNanos();
         PendingRequest request = new PendingRequest(
                 this, plan, priority, batch, sessions.exitCount(), cost.fullModel() * batch, timeout);
+        if (settings.inlineWhenIdle() && queued == 0 && !closed && runners.tryAcquire()) {
+            try {
+                if (queued == 0 && permits.tryAcquire()) {
+                    try {
+                        request.completeAlone(predictor.predict(pixels, shape, plan, listener));
+                    } catch (Exception | Error e) {
+                        request.fail(e);
+                    } finally {
+                        permits.release();
+                    }
+                    return request;
+                }
+            } finally {
+                runners.release();
+            }
+        }
         int perSample = pixels.length / batch;
         lock.lock();
         try {
@@ -151,6 +177,7 @@ public final class BatchScheduler implements AutoCloseable {
                 float[] sample = Arrays.copyOfRange(pixels, i * perSample, (i + 1) * perSample);
                 queues.get(0).add(new QueuedSample(request, i, sample, rowShape, nextSeq++, now));
             }
+            queued += batch;
             int runs = Math.min(settings.workers(), (batch + settings.maxBatchSize() - 1) / settings.maxBatchSize());
             for (int i = 0; i < runs; i++) {
                 workArrived.signal();
@@ -175,11 +202,10 @@ public final class BatchScheduler implements AutoCloseable {
     private double estimatedWaitNanos() {
         double total = 0;
         for (int k = 0; k < queues.size(); k++) {
-            int queued = queues.get(k).size();
-            if (queued > 0) {
-                total += latency.predictNanos(k, Math.min(queued, settings.maxBatchSize()))
-                        * queued
-                        / Math.min(queued, settings.maxBatchSize());
+            int n = queues.get(k).size();
+            if (n > 0) {
+                int batch = Math.min(n, settings.maxBatchSize());
+                total += latency.predictNanos(k, batch) * n / batch;
             }
         }
         return total / settings.workers();
@@ -193,6 +219,7 @@ public final class BatchScheduler implements AutoCloseable {
                 return false;
             }
             queues.get(0).removeIf(s -> s.request == request);
+            queued = queues.stream().mapToInt(PriorityQueue::size).sum();
             return true;
         } finally {
             lock.unlock();
@@ -207,8 +234,14 @@ public final class BatchScheduler implements AutoCloseable {
             Taken taken;
             try {
                 awaitWork();
+                runners.acquire();
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
                 permits.acquire(); // samples stay queued (and ordered) while the worker waits for compute
             } catch (InterruptedException e) {
+                runners.release();
                 return;
             }
             try {
@@ -234,6 +267,7 @@ public final class BatchScheduler implements AutoCloseable {
                 }
             } finally {
                 permits.release();
+                runners.release();
             }
         }
     }
@@ -260,6 +294,7 @@ public final class BatchScheduler implements AutoCloseable {
         List<QueuedSample> cut = queuedWithDeadline > 0 ? sweepDeadlines(now) : List.of();
         int chosen = chooseQueue(now);
         if (chosen < 0) {
+            queued = queues.stream().mapToInt(PriorityQueue::size).sum();
             return cut.isEmpty() ? null : new Taken(-1, List.of(), cut, -1, now);
         }
         PriorityQueue<QueuedSample> q = queues.get(chosen);
@@ -274,6 +309,7 @@ public final class BatchScheduler implements AutoCloseable {
                 samples.add(s);
             }
         }
+        queued = queues.stream().mapToInt(PriorityQueue::size).sum();
         return new Taken(chosen, samples, cut, nextBatch++, now);
     }
 
@@ -487,7 +523,12 @@ public final class BatchScheduler implements AutoCloseable {
                 }
                 queues.get(stage).add(s);
             }
-            workArrived.signal();
+            queued += survivors.size();
+            // this worker takes the next batch itself; wake another only for work beyond that one batch
+            long busyQueues = queues.stream().filter(q -> !q.isEmpty()).count();
+            if (busyQueues > 1 || queues.get(stage).size() > settings.maxBatchSize()) {
+                workArrived.signal();
+            }
         } finally {
             lock.unlock();
         }
@@ -505,6 +546,7 @@ public final class BatchScheduler implements AutoCloseable {
             closed = true;
             queues.forEach(left::addAll);
             queues.forEach(PriorityQueue::clear);
+            queued = 0;
             workArrived.signalAll();
         } finally {
             lock.unlock();

@@ -13,9 +13,16 @@ import java.util.Arrays;
  * @param workers threads running stages for this model (one ONNX Runtime run each at a time)
  * @param queueTimeout how long a request may wait before its first sample runs; a request whose
  *     estimated wait is longer is refused at once
+ * @param inlineWhenIdle a request that finds nothing queued and a worker's share of compute free runs
+ *     at once on its caller's thread instead of being handed to a worker (and back)
  */
 public record BatchingSettings(
-        int maxBatchSize, Duration maxQueueDelay, int[] preferredBatchSizes, int workers, Duration queueTimeout) {
+        int maxBatchSize,
+        Duration maxQueueDelay,
+        int[] preferredBatchSizes,
+        int workers,
+        Duration queueTimeout,
+        boolean inlineWhenIdle) {
 
     public BatchingSettings {
         if (maxBatchSize < 1) {

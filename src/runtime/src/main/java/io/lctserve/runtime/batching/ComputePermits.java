@@ -12,10 +12,18 @@ public interface ComputePermits {
         public void acquire() {}
 
         @Override
+        public boolean tryAcquire() {
+            return true;
+        }
+
+        @Override
         public void release() {}
     };
 
     void acquire() throws InterruptedException;
+
+    /** Takes a permit only if one is free now. */
+    boolean tryAcquire();
 
     void release();
 }

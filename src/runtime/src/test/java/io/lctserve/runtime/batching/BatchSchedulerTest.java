@@ -67,7 +67,7 @@ class BatchSchedulerTest {
     }
 
     private static BatchingSettings settings(int maxBatch, Duration delay, int workers) {
-        return new BatchingSettings(maxBatch, delay, new int[0], workers, Duration.ofSeconds(30));
+        return new BatchingSettings(maxBatch, delay, new int[0], workers, Duration.ofSeconds(30), false);
     }
 
     /** Hears stages, merges and degraded answers; can hold the worker in each stage run until let go. */
@@ -247,7 +247,7 @@ class BatchSchedulerTest {
         ExitPlan plan = ExitPlan.of(Mode.FULL, null, 2);
         predictor.predict(pixels(MIXED), shape(MIXED.length), plan, StageListener.NONE); // latencies measured
         Recorder recorder = new Recorder(true);
-        BatchingSettings noWaiting = new BatchingSettings(1, Duration.ZERO, new int[0], 1, Duration.ZERO);
+        BatchingSettings noWaiting = new BatchingSettings(1, Duration.ZERO, new int[0], 1, Duration.ZERO, false);
         BatchScheduler scheduler = new BatchScheduler(predictor, recorder, ComputePermits.NONE, noWaiting, "t");
         try {
             scheduler.submit(pixels(MIXED[0]), shape(1), plan, 0);
@@ -266,6 +266,32 @@ class BatchSchedulerTest {
         assertThatThrownBy(() -> scheduler.submit(pixels(MIXED[0]), shape(1), plan, 0))
                 .isInstanceOf(RejectedExecutionException.class)
                 .hasMessageContaining("unloaded");
+    }
+
+    @Test
+    void aRequestThatFindsNothingQueuedRunsAtOnceOnItsCallersThread() throws Exception {
+        ExitPlan plan = ExitPlan.of(Mode.EARLY_EXIT, ExitRule.MaxSoftmax.everyHead(3, 0.9), 2);
+        List<String> threads = Collections.synchronizedList(new ArrayList<>());
+        StageListener listener = new StageListener() {
+            @Override
+            public void stageRan(int stage, int samples, long nanos) {
+                threads.add(Thread.currentThread().getName());
+            }
+
+            @Override
+            public void answered(int stage, long macs) {}
+        };
+        BatchingSettings inline = new BatchingSettings(4, Duration.ZERO, new int[0], 1, Duration.ofSeconds(30), true);
+        try (BatchScheduler scheduler = new BatchScheduler(predictor, listener, ComputePermits.NONE, inline, "t")) {
+            PendingRequest request = scheduler.submit(pixels(MIXED), shape(MIXED.length), plan, 0);
+
+            assertThat(request.isDone()).isTrue();
+            assertThat(request.queueNanos()).isZero();
+            assertThat(request.await(WAIT).samples())
+                    .extracting(SampleResult::exitStage)
+                    .containsExactly(0, 1, 0, 2, 2);
+        }
+        assertThat(threads).hasSize(3).containsOnly(Thread.currentThread().getName());
     }
 
     @Test

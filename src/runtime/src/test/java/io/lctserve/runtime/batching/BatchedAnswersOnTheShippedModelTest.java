@@ -62,7 +62,8 @@ class BatchedAnswersOnTheShippedModelTest {
                 requests.add(new int[] {first, count, random.nextInt(plans.size())});
                 first += count;
             }
-            BatchingSettings settings = new BatchingSettings(16, Duration.ZERO, new int[0], 2, Duration.ofMinutes(5));
+            BatchingSettings settings =
+                    new BatchingSettings(16, Duration.ZERO, new int[0], 2, Duration.ofMinutes(5), true);
             AtomicInteger merged = new AtomicInteger();
             StageListener listener = new StageListener() {
                 @Override

@@ -64,6 +64,8 @@ public record LctServeProperties(
      *     waits, so a lone request runs at once
      * @param preferredBatchSizes batch sizes to cut a longer queue into (empty: up to the max)
      * @param workers threads running stages per model; 0: the processors the JVM may use
+     * @param inlineWhenIdle a request that finds nothing queued and a worker free runs at once on its
+     *     own thread (no hand-over to a worker and back, which costs as much as the model at batch 1)
      * @param defaultPriority the priority of a request that gives none (or 0); lower runs first, so
      *     with the default of 1 a request can only lower its own priority
      * @param models per-model overrides, by model name
@@ -74,6 +76,7 @@ public record LctServeProperties(
             @NotNull @DefaultValue("0ms") Duration maxQueueDelay,
             List<Integer> preferredBatchSizes,
             @Min(0) @DefaultValue("0") int workers,
+            @DefaultValue("true") boolean inlineWhenIdle,
             @Min(1) @DefaultValue("1") int defaultPriority,
             Map<String, @Valid ModelBatching> models) {
 
@@ -94,6 +97,7 @@ public record LctServeProperties(
                     o.maxQueueDelay() != null ? o.maxQueueDelay() : maxQueueDelay,
                     o.preferredBatchSizes() != null ? o.preferredBatchSizes() : preferredBatchSizes,
                     o.workers() != null ? o.workers() : workers,
+                    inlineWhenIdle,
                     defaultPriority,
                     Map.of());
         }

@@ -41,7 +41,8 @@ public class BatchingEngine implements DisposableBean {
                     b.maxQueueDelay(),
                     b.preferredBatchSizes().stream().mapToInt(Integer::intValue).toArray(),
                     b.workerCount(),
-                    properties.queueTimeout());
+                    properties.queueTimeout(),
+                    b.inlineWhenIdle());
             schedulers.put(
                     model,
                     new BatchScheduler(

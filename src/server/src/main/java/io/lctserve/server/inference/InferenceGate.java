@@ -54,6 +54,11 @@ public class InferenceGate {
             }
 
             @Override
+            public boolean tryAcquire() {
+                return slots.tryAcquire();
+            }
+
+            @Override
             public void release() {
                 slots.release();
             }

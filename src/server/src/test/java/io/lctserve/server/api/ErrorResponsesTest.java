@@ -114,6 +114,11 @@ class ErrorResponsesTest {
                         "deadline not positive",
                         valid("{\"deadline_ms\":0}"),
                         "deadline_ms must be a number of milliseconds"),
+                Arguments.of(
+                        "negative priority",
+                        valid("{\"priority\":-1}"),
+                        "priority must be a whole number >= 0 (1 is the highest, 0 the default), was -1"),
+                Arguments.of("priority not whole", valid("{\"priority\":1.5}"), "priority must be a whole number"),
                 Arguments.of("unknown parameter", valid("{\"treshold\":0.5}"), "unknown parameter 'treshold'"),
                 Arguments.of(
                         "unknown rule",
