@@ -8,7 +8,13 @@ import picocli.CommandLine.Command;
         name = "lctserve-bench",
         mixinStandardHelpOptions = true,
         description = "Load generator and in-process baseline for lctserve.",
-        subcommands = {RunCommand.class, BaselineCommand.class, WrkBodiesCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            RunCommand.class,
+            BaselineCommand.class,
+            WrkBodiesCommand.class,
+            OverloadCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class BenchCli {
 
     public static void main(String[] args) {

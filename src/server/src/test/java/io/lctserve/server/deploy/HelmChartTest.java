@@ -14,8 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.SpringApplication;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.support.SpringApplicationJsonEnvironmentPostProcessor;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.yaml.snakeyaml.Yaml;
@@ -128,6 +130,60 @@ class HelmChartTest {
         assertThat(p.maxConcurrentInferences()).isZero();
         assertThat(p.computeSlots()).isEqualTo(2 * Runtime.getRuntime().availableProcessors());
         assertThat(data).containsEntry("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", "30s");
+    }
+
+    @Test
+    void batchingSettingsAndPerModelOverridesBindToTheServersProperties() {
+        Map<String, Object> data = path(
+                render(Map.of(
+                                "server.batching.maxBatchSize",
+                                64,
+                                "server.batching.preferredBatchSizes[0]",
+                                8,
+                                "server.batching.preferredBatchSizes[1]",
+                                16,
+                                "server.batching.models.fashion-mnist.maxBatchSize",
+                                8,
+                                "server.batching.models.fashion-mnist.enabled",
+                                false))
+                        .get("ConfigMap/demo-lctserve"),
+                "data");
+        StandardEnvironment env = new StandardEnvironment();
+        env.getPropertySources().addFirst(new SystemEnvironmentPropertySource("configmap", data));
+        new SpringApplicationJsonEnvironmentPostProcessor().postProcessEnvironment(env, new SpringApplication());
+        ConfigurationPropertySources.attach(env);
+
+        LctServeProperties.Batching b = Binder.get(env)
+                .bindOrCreate("lctserve", LctServeProperties.class)
+                .batching();
+
+        assertThat(b.enabled()).isTrue();
+        assertThat(b.maxBatchSize()).isEqualTo(64);
+        assertThat(b.preferredBatchSizes()).containsExactly(8, 16);
+        assertThat(b.maxQueueDelay()).isZero();
+        assertThat(b.inlineWhenIdle()).isTrue();
+        assertThat(b.forModel("fashion-mnist").maxBatchSize()).isEqualTo(8);
+        assertThat(b.forModel("fashion-mnist").enabled()).isFalse();
+        assertThat(b.forModel("fashion-mnist").preferredBatchSizes()).containsExactly(8, 16);
+        assertThat(b.forModel("another").maxBatchSize()).isEqualTo(64);
+    }
+
+    @Test
+    void theDefaultBatchingSettingsBindWithoutPerModelOverrides() {
+        Map<String, Object> data = path(render(Map.of()).get("ConfigMap/demo-lctserve"), "data");
+        StandardEnvironment env = new StandardEnvironment();
+        env.getPropertySources().addFirst(new SystemEnvironmentPropertySource("configmap", data));
+        ConfigurationPropertySources.attach(env);
+
+        LctServeProperties.Batching b = Binder.get(env)
+                .bindOrCreate("lctserve", LctServeProperties.class)
+                .batching();
+
+        assertThat(data).doesNotContainKey("SPRING_APPLICATION_JSON");
+        assertThat(b.maxBatchSize()).isEqualTo(32);
+        assertThat(b.preferredBatchSizes()).isEmpty();
+        assertThat(b.models()).isEmpty();
+        assertThat(b.workerCount()).isEqualTo(Runtime.getRuntime().availableProcessors());
     }
 
     @Test
