@@ -623,6 +623,7 @@
       queueCount: sum('lctserve_queue_seconds_count'),
       batchSum: stages.map((k) => sum('lctserve_batch_size_sum', (l) => l.stage === k)),
       batchCount: stages.map((k) => sum('lctserve_batch_size_count', (l) => l.stage === k)),
+      degraded: sum('lctserve_degraded_total'),
     };
   }
 
@@ -636,7 +637,7 @@
 
   function renderLive(now, before) {
     const interval = before && now.exits.reduce((a, b) => a + b, 0) > before.exits.reduce((a, b) => a + b, 0);
-    const base = interval ? before : { at: now.at - 1, requests: 0, exits: now.exits.map(() => 0), saved: 0, overspent: 0, queueSum: 0, queueCount: 0, batchSum: now.batchSum.map(() => 0), batchCount: now.batchCount.map(() => 0) };
+    const base = interval ? before : { at: now.at - 1, requests: 0, exits: now.exits.map(() => 0), saved: 0, overspent: 0, queueSum: 0, queueCount: 0, batchSum: now.batchSum.map(() => 0), batchCount: now.batchCount.map(() => 0), degraded: 0 };
     const seconds = (now.at - base.at) / 1000;
     const exits = now.exits.map((e, k) => e - base.exits[k]);
     const answers = exits.reduce((a, b) => a + b, 0);
@@ -646,6 +647,8 @@
     $('live-saved').textContent = answers > 0 ? percent(((now.saved - base.saved) - (now.overspent - base.overspent)) / (answers * full)) : '–';
     const queued = now.queueCount - base.queueCount;
     $('live-queue').textContent = queued > 0 ? `${((1000 * (now.queueSum - base.queueSum)) / queued).toFixed(2)} ms` : '–';
+    const degraded = now.degraded - base.degraded;
+    $('live-degraded').textContent = answers > 0 ? `${degraded} (${percent(degraded / answers, 1)})` : '–';
     bars($('live-exits'), exits.map((e, k) => ({ stage: k, label: `stage ${k}`, value: e, text: answers > 0 ? `${e} (${percent(e / answers, 0)})` : '0' })));
     bars($('live-batch'), now.batchSum.map((s, k) => {
       const n = now.batchCount[k] - base.batchCount[k];

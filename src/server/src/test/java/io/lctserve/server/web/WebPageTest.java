@@ -359,8 +359,13 @@ class WebPageTest {
             http.postJson(
                     "/v2/models/fashion-mnist/infer", ShippedModel.inferBody(i * 10, 10, "{\"preset\":\"fast\"}"));
         }
+        // a deadline shorter than any stage: every sample that head 0 does not answer is cut there
+        http.postJson(
+                "/v2/models/fashion-mnist/infer",
+                ShippedModel.inferBody(200, 10, "{\"threshold\":0.999999,\"deadline_ms\":0.001}"));
 
-        waiting().until(d -> Long.parseLong(live.getDomAttribute("data-answers")) >= before + 200);
+        waiting().until(d -> Long.parseLong(live.getDomAttribute("data-answers")) >= before + 210);
+        waiting().until(d -> d.findElement(By.id("live-degraded")).getText().matches("[1-9]\\d* \\(.*%\\)"));
         assertThat(driver.findElement(By.id("live-status")).getText()).contains("fashion-mnist");
         assertThat(driver.findElements(By.cssSelector("#live-exits .bar-row"))).hasSize(4);
         ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView()", live);
