@@ -6,6 +6,7 @@ import io.lctserve.runtime.SampleResult;
 import io.lctserve.server.api.KnobBinder;
 import io.lctserve.server.api.ModelLookup;
 import io.lctserve.server.api.RequestRecord;
+import io.lctserve.server.config.LctServeProperties;
 import io.lctserve.server.inference.InferenceResult;
 import io.lctserve.server.inference.InferenceService;
 import io.lctserve.server.inference.InvalidRequestException;
@@ -38,10 +39,12 @@ class ClassifyController {
 
     private final ModelLookup lookup;
     private final InferenceService inference;
+    private final long maxImagePixels;
 
-    ClassifyController(ModelLookup lookup, InferenceService inference) {
+    ClassifyController(ModelLookup lookup, InferenceService inference, LctServeProperties properties) {
         this.lookup = lookup;
         this.inference = inference;
+        this.maxImagePixels = properties.maxImagePixels();
     }
 
     /** Pixels as JSON, flat or nested, in [0, 1]; the knob as in V2 {@code parameters}. */
@@ -67,7 +70,7 @@ class ClassifyController {
         Knob knob = KnobBinder.bind(parameters);
         record.knob(knob);
         float[] pixels =
-                ImageConverter.toInput(image.getBytes(), model.manifest().input(), invert);
+                ImageConverter.toInput(image.getBytes(), model.manifest().input(), invert, maxImagePixels);
         return classify(model, pixels, knob, record);
     }
 

@@ -1,32 +1,40 @@
 package io.lctserve.server.api.v1;
 
 import io.lctserve.core.manifest.TensorSpec;
+import io.lctserve.server.api.ApiException;
 import io.lctserve.server.inference.InvalidRequestException;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Set;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Turns an uploaded PNG or JPEG into the model input: scaled to the model's H x W (bilinear),
  * grey (luminance) for one channel or RGB planes for three, pixel values in [0, 1].
+ *
+ * <p>Decoding is bounded before it starts: the size the image's header declares is checked against
+ * {@code maxPixels} (a few hundred compressed bytes can declare gigabytes of pixels), and an image
+ * larger than {@link #DECODE_SIDE} on a side is decoded subsampled, since only H x W survive anyway.
  */
 final class ImageConverter {
 
+    /** Longest side decoded in full; larger images are read every n-th pixel. */
+    static final int DECODE_SIDE = 1024;
+
+    private static final Set<String> FORMATS = Set.of("png", "jpeg");
+
     private ImageConverter() {}
 
-    static float[] toInput(byte[] bytes, TensorSpec spec, boolean invert) {
-        BufferedImage image;
-        try {
-            image = ImageIO.read(new ByteArrayInputStream(bytes));
-        } catch (IOException | RuntimeException e) {
-            throw new InvalidRequestException("the upload is not a readable PNG or JPEG image: " + e.getMessage());
-        }
-        if (image == null) {
-            throw new InvalidRequestException("the upload is not a PNG or JPEG image");
-        }
+    static float[] toInput(byte[] bytes, TensorSpec spec, boolean invert, long maxPixels) {
+        BufferedImage image = decode(bytes, maxPixels);
         int channels = spec.shape().get(1).intValue();
         int height = spec.shape().get(2).intValue();
         int width = spec.shape().get(3).intValue();
@@ -62,5 +70,36 @@ final class ImageConverter {
             }
         }
         return pixels;
+    }
+
+    private static BufferedImage decode(byte[] bytes, long maxPixels) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            ImageReader reader = readers.hasNext() ? readers.next() : null;
+            if (reader == null || !FORMATS.contains(reader.getFormatName().toLowerCase(Locale.ROOT))) {
+                throw new InvalidRequestException("the upload is not a PNG or JPEG image");
+            }
+            try {
+                reader.setInput(in, true, true);
+                long width = reader.getWidth(0);
+                long height = reader.getHeight(0);
+                if (width * height > maxPixels) {
+                    throw ApiException.tooLarge("the image is " + width + "x" + height
+                            + " pixels, more than the limit of " + maxPixels + " (lctserve.max-image-pixels)");
+                }
+                ImageReadParam param = reader.getDefaultReadParam();
+                long step = Math.max(1, (Math.max(width, height) + DECODE_SIDE - 1) / DECODE_SIDE);
+                param.setSourceSubsampling((int) step, (int) step, 0, 0);
+                return reader.read(0, param);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof ApiException || e instanceof InvalidRequestException) {
+                throw (RuntimeException) e;
+            }
+            throw new InvalidRequestException("the upload is not a readable PNG or JPEG image: "
+                    + (e.getMessage() == null ? "it ends early or is damaged" : e.getMessage()));
+        }
     }
 }
