@@ -84,6 +84,10 @@ class BinaryTensorRequestsTest {
                 Arguments.of(
                         "header length not a number", binary(binaryInput("UINT8", 784), image, "abc"), "was 'abc'"),
                 Arguments.of(
+                        "fractional shape in the header",
+                        binary(binaryInput("UINT8", 784).replace("[1,1,28,28]", "[1.5,1,28,28]"), image, null),
+                        "inputs[0].shape [1.5, 1, 28, 28] must hold whole numbers"),
+                Arguments.of(
                         "header cuts the JSON short",
                         binary(binaryInput("UINT8", 784), image, "20"),
                         "malformed JSON in the first 20 bytes"),

@@ -57,6 +57,26 @@ class ErrorResponsesTest {
                 Arguments.of(
                         "too few values", input("[1,1,28,28]", "FP32", zeros(700)) + "}", "has 700 values but shape"),
                 Arguments.of(
+                        "fractional shape",
+                        input("[1.5,1,28,28]", "FP32", zeros(784)) + "}",
+                        "inputs[0].shape [1.5, 1, 28, 28] must hold whole numbers; dimension 0 is 1.5"),
+                Arguments.of(
+                        "a nested element in flat data",
+                        input("[1,1,28,28]", "FP32", "[0,[0]," + zeros(782).substring(1)) + "}",
+                        "inputs[0].data mixes numbers and arrays at depth 1"),
+                Arguments.of(
+                        "numbers at two depths",
+                        input("[1,1,28,28]", "FP32", "[" + zeros(2) + "," + "0,".repeat(781) + "0]") + "}",
+                        "inputs[0].data has numbers at depths 2 and 1"),
+                Arguments.of(
+                        "rows of different lengths",
+                        input("[1,1,28,28]", "FP32", "[" + zeros(400) + "," + zeros(384) + "]") + "}",
+                        "inputs[0].data has arrays of 400 and of 384 elements at depth 2"),
+                Arguments.of(
+                        "nested unlike the shape",
+                        input("[1,1,28,28]", "FP32", "[" + zeros(784) + "]") + "}",
+                        "inputs[0].data is nested as [1, 784] but its shape is [1, 1, 28, 28]"),
+                Arguments.of(
                         "too many values", input("[1,1,28,28]", "FP32", zeros(785)) + "}", "has 785 values but shape"),
                 Arguments.of("not a number", input("[1,1,28,28]", "FP32", "[\"a\"]") + "}", "is not a number"),
                 Arguments.of(

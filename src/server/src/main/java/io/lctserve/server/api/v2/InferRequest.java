@@ -15,10 +15,11 @@ public record InferRequest(
         String id, Map<String, Object> parameters, List<Input> inputs, List<RequestedOutput> outputs) {
 
     /**
+     * @param shape whole numbers (a JSON number with a fraction is refused, not truncated)
      * @param data flat or nested JSON array of numbers
      */
     public record Input(
-            String name, List<Long> shape, String datatype, Map<String, Object> parameters, TensorData data) {}
+            String name, List<Number> shape, String datatype, Map<String, Object> parameters, TensorData data) {}
 
     public record RequestedOutput(String name, Map<String, Object> parameters) {}
 }

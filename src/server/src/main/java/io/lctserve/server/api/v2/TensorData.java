@@ -9,15 +9,20 @@ import tools.jackson.databind.ValueDeserializer;
 import tools.jackson.databind.annotation.JsonDeserialize;
 
 /**
- * The {@code data} of a V2 input tensor: numbers, flat or nested to any depth, read straight off
- * the JSON stream in row-major order (no JSON tree: a 28x28 image would be 784 node objects).
+ * The {@code data} of a V2 input tensor: numbers, flat or nested, read straight off the JSON stream
+ * in row-major order (no JSON tree: a 28x28 image would be 784 node objects). Nesting must be
+ * regular (every array at one depth as long as the others, numbers only at the deepest level), so
+ * that {@link #nesting()} can be checked against the tensor's shape.
  *
  * @param values the numbers in order
  * @param count how many there are ({@code values} may be longer)
  * @param firstNonInteger index of the first number with a fraction, or -1
+ * @param nesting the length of the arrays at each depth, outermost first ({@code [count]} when flat)
  */
 @JsonDeserialize(using = TensorData.Reader.class)
-record TensorData(double[] values, int count, int firstNonInteger) {
+record TensorData(double[] values, int count, int firstNonInteger, int[] nesting) {
+
+    private static final int MAX_DEPTH = 16;
 
     static final class Reader extends ValueDeserializer<TensorData> {
 
@@ -30,15 +35,43 @@ record TensorData(double[] values, int count, int firstNonInteger) {
             int count = 0;
             int firstNonInteger = -1;
             int depth = 1;
+            int[] length = new int[MAX_DEPTH + 2]; // elements so far in the open array at each depth
+            int[] seen = new int[MAX_DEPTH + 2]; // the length arrays at each depth have had, or -1
+            Arrays.fill(seen, -1);
+            int leafDepth = -1; // the depth numbers appear at
             while (depth > 0) {
                 JsonToken t = p.nextToken();
                 if (t == null) {
                     throw new InvalidRequestException("inputs[0].data ends before its array closes");
                 }
                 switch (t) {
-                    case START_ARRAY -> depth++;
-                    case END_ARRAY -> depth--;
+                    case START_ARRAY -> {
+                        if (leafDepth == depth) {
+                            throw irregular("mixes numbers and arrays at depth " + depth);
+                        }
+                        if (depth == MAX_DEPTH) {
+                            throw irregular("is nested deeper than " + MAX_DEPTH + " levels");
+                        }
+                        length[depth]++;
+                        depth++;
+                    }
+                    case END_ARRAY -> {
+                        if (seen[depth] < 0) {
+                            seen[depth] = length[depth];
+                        } else if (seen[depth] != length[depth]) {
+                            throw irregular("has arrays of " + seen[depth] + " and of " + length[depth]
+                                    + " elements at depth " + depth);
+                        }
+                        length[depth] = 0;
+                        depth--;
+                    }
                     case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
+                        if (leafDepth < 0) {
+                            leafDepth = depth;
+                        } else if (leafDepth != depth) {
+                            throw irregular("has numbers at depths " + leafDepth + " and " + depth);
+                        }
+                        length[depth]++;
                         if (count == values.length) {
                             values = Arrays.copyOf(values, values.length * 2);
                         }
@@ -53,7 +86,13 @@ record TensorData(double[] values, int count, int firstNonInteger) {
                                 "inputs[0].data value #" + count + " is not a number: " + p.getString());
                 }
             }
-            return new TensorData(values, count, firstNonInteger);
+            int levels = Math.max(1, leafDepth);
+            return new TensorData(values, count, firstNonInteger, Arrays.copyOfRange(seen, 1, levels + 1));
+        }
+
+        private static InvalidRequestException irregular(String problem) {
+            return new InvalidRequestException(
+                    "inputs[0].data " + problem + ": send it flat or nested exactly as its shape");
         }
     }
 }

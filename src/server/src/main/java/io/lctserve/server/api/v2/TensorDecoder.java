@@ -4,6 +4,7 @@ import io.lctserve.core.manifest.TensorSpec;
 import io.lctserve.server.inference.InvalidRequestException;
 import io.lctserve.server.inference.ModelInput;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -61,9 +62,14 @@ final class TensorDecoder {
         if (data == null) {
             throw new InvalidRequestException("inputs[0].data must be a JSON array of numbers");
         }
+        if (data.nesting().length > 1
+                && !Arrays.equals(Arrays.stream(data.nesting()).asLongStream().toArray(), shape)) {
+            throw new InvalidRequestException("inputs[0].data is nested as " + Arrays.toString(data.nesting())
+                    + " but its shape is " + Arrays.toString(shape) + ": send it flat or nested exactly as its shape");
+        }
         if (data.count() != expected) {
             throw new InvalidRequestException("inputs[0].data has " + data.count() + " values but shape "
-                    + java.util.Arrays.toString(shape) + " needs " + expected);
+                    + Arrays.toString(shape) + " needs " + expected);
         }
         if (uint8 && data.firstNonInteger() >= 0) {
             int i = data.firstNonInteger();
@@ -104,7 +110,7 @@ final class TensorDecoder {
         return pixels;
     }
 
-    private static long[] shape(List<Long> given, TensorSpec spec) {
+    private static long[] shape(List<Number> given, TensorSpec spec) {
         List<Long> expected = spec.shape();
         if (given == null || given.size() != expected.size() || given.contains(null)) {
             throw new InvalidRequestException(
@@ -112,7 +118,13 @@ final class TensorDecoder {
         }
         long[] shape = new long[given.size()];
         for (int i = 0; i < shape.length; i++) {
-            shape[i] = given.get(i);
+            Number n = given.get(i);
+            if (!(n instanceof Integer || n instanceof Long || n instanceof java.math.BigInteger)
+                    || n.doubleValue() > Integer.MAX_VALUE) {
+                throw new InvalidRequestException(
+                        "inputs[0].shape " + given + " must hold whole numbers; dimension " + i + " is " + n);
+            }
+            shape[i] = n.longValue();
             boolean ok = i == 0 ? shape[i] >= 1 : shape[i] == expected.get(i);
             if (!ok) {
                 throw new InvalidRequestException("inputs[0].shape " + given + " does not match the model input "
