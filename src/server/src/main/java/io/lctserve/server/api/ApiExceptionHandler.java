@@ -2,7 +2,9 @@ package io.lctserve.server.api;
 
 import io.lctserve.server.inference.InvalidRequestException;
 import io.lctserve.server.inference.ServerBusyException;
+import java.util.List;
 import java.util.Map;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -21,6 +23,11 @@ import org.springframework.web.multipart.MaxUploadSizeExceededException;
 import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.multipart.support.MissingServletRequestPartException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.databind.DatabindException;
+import tools.jackson.databind.exc.MismatchedInputException;
 
 /**
  * The one place where failures become HTTP answers: every error is {@code {"error": "..."}} with
@@ -51,8 +58,63 @@ public class ApiExceptionHandler {
                 return invalid(invalid);
             }
         }
-        String detail = e.getMostSpecificCause().getMessage();
-        return error(HttpStatus.BAD_REQUEST, "malformed JSON request body: " + firstLine(detail));
+        return error(HttpStatus.BAD_REQUEST, unreadableMessage(e));
+    }
+
+    /** What is wrong with a body that could not be read, in JSON's terms: never a Java type. */
+    static String unreadableMessage(HttpMessageNotReadableException e) {
+        Throwable cause = e.getMostSpecificCause();
+        if (cause == e && e.getMessage() != null && e.getMessage().startsWith("Required request body is missing")) {
+            return "the request body is missing";
+        }
+        if (cause instanceof MismatchedInputException mismatch
+                && !mismatch.getPath().isEmpty()) {
+            return "malformed request: " + path(mismatch.getPath()) + " must be " + kind(mismatch.getTargetType());
+        }
+        if (cause instanceof DatabindException databind && !databind.getPath().isEmpty()) {
+            return "malformed request: " + path(databind.getPath()) + " cannot be read";
+        }
+        if (cause instanceof StreamReadException read) {
+            String what = firstLine(read.getOriginalMessage());
+            boolean safe = !what.contains("java.") && !what.contains("io.lctserve") && !what.contains("`");
+            TokenStreamLocation at = read.getLocation();
+            return "malformed JSON request body" + (safe ? ": " + what : "")
+                    + (at == null || at.getLineNr() < 0
+                            ? ""
+                            : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
+        }
+        return "malformed JSON request body";
+    }
+
+    private static String path(List<JacksonException.Reference> path) {
+        StringBuilder sb = new StringBuilder();
+        for (JacksonException.Reference r : path) {
+            if (r.getPropertyName() != null) {
+                sb.append(sb.isEmpty() ? "" : ".").append(r.getPropertyName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.isEmpty() ? "the body" : sb.toString();
+    }
+
+    private static String kind(Class<?> type) {
+        if (type == null) {
+            return "of another JSON type";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "a JSON array";
+        }
+        if (CharSequence.class.isAssignableFrom(type)) {
+            return "a JSON string";
+        }
+        if (Number.class.isAssignableFrom(type) || (type.isPrimitive() && type != boolean.class)) {
+            return "a JSON number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        return "a JSON object";
     }
 
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
@@ -118,13 +180,17 @@ public class ApiExceptionHandler {
         log.debug("Client went away before its answer was written: {}", e.getMessage());
     }
 
+    /** A query string or form that is not valid percent-encoded text: the client's mistake. */
+    @ExceptionHandler(InvalidParameterException.class)
+    ResponseEntity<Map<String, String>> badParameters(InvalidParameterException e) {
+        return error(HttpStatus.BAD_REQUEST, "the query string cannot be decoded: use valid percent-encoded UTF-8");
+    }
+
+    /** The log has the details; the client gets no class names or stack traces. */
     @ExceptionHandler(Exception.class)
     ResponseEntity<Map<String, String>> unexpected(Exception e) {
         log.error("Request failed", e);
-        return error(
-                HttpStatus.INTERNAL_SERVER_ERROR,
-                "internal error: " + e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : ": " + firstLine(e.getMessage())));
+        return error(HttpStatus.INTERNAL_SERVER_ERROR, "internal error; the server log has the details");
     }
 
     static ResponseEntity<Map<String, String>> error(HttpStatus status, String message) {

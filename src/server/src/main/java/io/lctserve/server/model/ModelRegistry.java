@@ -77,12 +77,20 @@ public class ModelRegistry implements DisposableBean {
                     model.classes(),
                     model.cost().fullModel());
         } catch (InvalidModelException e) {
-            failures.put(key, e.getMessage());
+            failures.put(key, withinRepository(e.getMessage(), folder, key));
             log.error("Model folder {} is invalid and will not be served: {}", folder, e.getMessage());
         } catch (OrtException | RuntimeException e) {
-            failures.put(key, "model folder " + folder + ": " + e.getMessage());
+            failures.put(key, withinRepository("model folder " + folder + ": " + e.getMessage(), folder, key));
             log.error("Model folder {} could not be opened and will not be served", folder, e);
         }
+    }
+
+    /**
+     * A failure as clients see it (readiness, 503 bodies): folders named within the repository
+     * ({@code fm/1}), not by where the repository sits on the server's disk; the log keeps the full path.
+     */
+    private static String withinRepository(String message, Path folder, String key) {
+        return message.replace(folder.toAbsolutePath().toString(), key).replace(folder.toString(), key);
     }
 
     public Path repository() {

@@ -130,6 +130,17 @@ class HelmChartTest {
         assertThat(p.maxConcurrentInferences()).isZero();
         assertThat(p.computeSlots()).isEqualTo(2 * Runtime.getRuntime().availableProcessors());
         assertThat(data).containsEntry("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", "30s");
+        assertThat(data).containsEntry("SPRINGDOC_API_DOCS_ENABLED", "true");
+        assertThat(p.maxImagePixels()).isEqualTo(16_777_216);
+    }
+
+    @Test
+    void theApiDescriptionCanBeSwitchedOffForProduction() {
+        Map<String, Object> data = path(render(Map.of("server.apiDocs", false)).get("ConfigMap/demo-lctserve"), "data");
+
+        assertThat(data)
+                .containsEntry("SPRINGDOC_API_DOCS_ENABLED", "false")
+                .containsEntry("SPRINGDOC_SWAGGER_UI_ENABLED", "false");
     }
 
     @Test

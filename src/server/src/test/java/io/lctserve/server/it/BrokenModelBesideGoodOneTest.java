@@ -68,11 +68,19 @@ class BrokenModelBesideGoodOneTest {
                         .asString())
                 .contains("stages[1].head.graph")
                 .contains("graph file \"head-1.onnx\" is missing");
+        assertThat(readiness.body())
+                .as("no server paths or disk sizes for clients")
+                .doesNotContain(REPOSITORY.toString())
+                .doesNotContain(REPOSITORY.toAbsolutePath().toString())
+                .doesNotContain("diskSpace");
+        assertThat(http.get("/actuator/health").body()).doesNotContain(REPOSITORY.toString(), "diskSpace");
         assertThat(http.get("/v2/health/ready").status()).isEqualTo(200);
 
         Http.Reply broken = http.get("/v2/models/broken/ready");
         assertThat(broken.status()).isEqualTo(503);
-        assertThat(broken.json().get("error").asString()).startsWith("model broken failed to load: model folder");
+        assertThat(broken.json().get("error").asString())
+                .startsWith("model broken failed to load: model folder broken/1")
+                .doesNotContain(REPOSITORY.toString());
 
         assertThat(http.get("/v2/models/fashion-mnist/ready").status()).isEqualTo(200);
         assertThat(http.postJson("/v2/models/fashion-mnist/infer", ShippedModel.inferBody(0, 1, null))

@@ -1,0 +1,169 @@
+package io.lctserve.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * What a careless or hostile client meets at the HTTP edge, over a raw socket so that nothing
+ * cleans the request up first: every error is {"error": ...} JSON naming the problem in HTTP's or
+ * the protocol's terms, never Tomcat's HTML page, a Java type or a stack trace; every response
+ * carries the security headers.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class HttpEdgeTest {
+
+    @LocalServerPort
+    int port;
+
+    /** A raw HTTP/1.1 exchange: status, headers (lower-case names), body. */
+    record Raw(int status, Map<String, String> headers, String body) {}
+
+    Raw send(String request) throws IOException {
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                all.write(buffer, 0, n);
+            }
+            String text = all.toString(StandardCharsets.UTF_8);
+            int split = text.indexOf("\r\n\r\n");
+            String[] head = text.substring(0, split).split("\r\n");
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (int i = 1; i < head.length; i++) {
+                int colon = head[i].indexOf(':');
+                headers.put(
+                        head[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        head[i].substring(colon + 1).trim());
+            }
+            String body = text.substring(split + 4);
+            if ("chunked".equals(headers.get("transfer-encoding"))) {
+                body = unchunk(body);
+            }
+            return new Raw(Integer.parseInt(head[0].split(" ")[1]), headers, body);
+        }
+    }
+
+    private static String unchunk(String body) {
+        StringBuilder out = new StringBuilder();
+        int at = 0;
+        while (true) {
+            int eol = body.indexOf("\r\n", at);
+            int size = Integer.parseInt(body.substring(at, eol).trim(), 16);
+            if (size == 0) {
+                return out.toString();
+            }
+            out.append(body, eol + 2, eol + 2 + size);
+            at = eol + 2 + size + 2;
+        }
+    }
+
+    private static String request(String method, String target, String headers, String body) {
+        return method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + headers
+                + (body == null ? "" : "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n")
+                + "\r\n" + (body == null ? "" : body);
+    }
+
+    private static void assertJsonError(Raw r, int status, String message) {
+        assertThat(r.status()).as(r.body()).isEqualTo(status);
+        assertThat(r.headers().get("content-type")).startsWith("application/json");
+        assertThat(r.body()).startsWith("{\"error\":").contains(message);
+        assertThat(r.body()).doesNotContain("java.", "io.lctserve", "Exception", "<html", "tomcat", "Tomcat");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "a bare percent sign in the path|GET /% HTTP/1.1|400|malformed request",
+                "a NUL in the path|GET /a%00b HTTP/1.1|400|malformed request",
+                "a control character in the path|GET /a\tb HTTP/1.1|400|malformed request",
+                "an unknown protocol version|GET / HTTP/2.0|505|HTTP version not supported",
+            })
+    void requestsTomcatRefusesAreAnsweredInJson(String what, String requestLine, int status, String message)
+            throws IOException {
+        assertJsonError(send(requestLine + "\r\nHost: localhost\r\nConnection: close\r\n\r\n"), status, message);
+    }
+
+    @Test
+    void anUnknownMethodIsAJsonError() throws IOException {
+        Raw r = send(request("BREW", "/v2", "", null));
+        assertThat(r.status()).isBetween(400, 599);
+        assertJsonError(r, r.status(), "");
+    }
+
+    @Test
+    void badPercentEncodingInAQueryIs400NotAnInternalError() throws IOException {
+        Raw r = send(request(
+                "POST",
+                "/v1/models/fashion-mnist/classify?preset=%C0%AF",
+                "Content-Type: application/json\r\n",
+                "{\"pixels\":[0]}"));
+        assertJsonError(r, 400, "");
+    }
+
+    @Test
+    void theErrorPathAskedForDirectlyIsAnEndpointLikeNoOther() throws IOException {
+        assertJsonError(send(request("GET", "/error", "", null)), 404, "no endpoint GET /error");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "an empty body||the request body is missing",
+                "inputs not an array|{\"inputs\":\"x\"}|malformed request: inputs must be a JSON array",
+                "a shape of strings|{\"inputs\":[{\"shape\":{}}]}|malformed request: inputs[0].shape must be a JSON array",
+                "a key given twice|{\"inputs\":[],\"inputs\":[]}|malformed JSON request body",
+                "broken JSON|{\"inputs\":[|malformed JSON request body",
+            })
+    void bodiesThatCannotBeReadNameTheProblemInJsonsTerms(String what, String body, String message) throws IOException {
+        Raw r = send(request(
+                "POST",
+                "/v2/models/fashion-mnist/infer",
+                "Content-Type: application/json\r\n",
+                body == null ? "" : body));
+        assertJsonError(r, 400, message);
+    }
+
+    @Test
+    void aCompressedBodyIsRefusedUpFront() throws IOException {
+        Raw r = send(request(
+                "POST",
+                "/v2/models/fashion-mnist/infer",
+                "Content-Type: application/json\r\nContent-Encoding: br\r\n",
+                "xxxx"));
+        assertJsonError(r, 415, "Content-Encoding 'br' is not supported");
+    }
+
+    @Test
+    void everyResponseCarriesTheSecurityHeaders() throws IOException {
+        for (String target : new String[] {"/v2", "/", "/no/such/thing"}) {
+            Raw r = send(request("GET", target, "", null));
+            assertThat(r.headers())
+                    .as(target)
+                    .containsEntry("x-content-type-options", "nosniff")
+                    .containsEntry("x-frame-options", "DENY")
+                    .containsEntry("referrer-policy", "no-referrer")
+                    .containsKey("content-security-policy");
+        }
+    }
+}
