@@ -1,5 +1,6 @@
 package io.lctserve.server.api;
 
+import io.lctserve.server.lifecycle.ShutdownDrain;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -11,12 +12,19 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Security headers on every response, and request bodies in an encoding the server does not decode
- * refused up front (415) instead of read as garbage.
+ * Security headers on every response, {@code Connection: close} while the server drains for
+ * shutdown, and request bodies in an encoding the server does not decode refused up front (415)
+ * instead of read as garbage.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 1)
 public class ResponseHeadersFilter extends OncePerRequestFilter {
+
+    private final ShutdownDrain drain;
+
+    public ResponseHeadersFilter(ShutdownDrain drain) {
+        this.drain = drain;
+    }
 
     /** The page loads only its own files; answers are never to be sniffed into another type or framed. */
     static final String CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data: blob:;"
@@ -29,6 +37,9 @@ public class ResponseHeadersFilter extends OncePerRequestFilter {
         response.setHeader("X-Frame-Options", "DENY");
         response.setHeader("Referrer-Policy", "no-referrer");
         response.setHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+        if (drain.draining()) {
+            response.setHeader("Connection", "close");
+        }
         String encoding = request.getHeader("Content-Encoding");
         if (encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity")) {
             response.setStatus(HttpServletResponse.SC_UNSUPPORTED_MEDIA_TYPE);

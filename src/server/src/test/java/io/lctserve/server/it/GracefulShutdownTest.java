@@ -10,7 +10,11 @@ import io.lctserve.server.inference.BatchingEngine;
 import io.lctserve.server.inference.InferenceGate;
 import io.lctserve.server.model.LoadedModel;
 import io.lctserve.server.model.ModelRegistry;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,6 +61,26 @@ class GracefulShutdownTest {
         }
     }
 
+    /** The status line and headers of a GET on a kept-alive connection, read off a raw socket. */
+    private static String rawHead(int port, String path) throws IOException {
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream()
+                    .write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            StringBuilder head = new StringBuilder();
+            InputStream in = socket.getInputStream();
+            while (!head.toString().contains("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    break;
+                }
+                head.append((char) b);
+            }
+            return head.toString();
+        }
+    }
+
     @ParameterizedTest(name = "batching {0}")
     @ValueSource(booleans = {true, false})
     void requestsInFlightWhenTheSignalArrivesAreAnsweredAndReadinessIsDownDuringTheDrain(boolean batching)
@@ -99,6 +123,10 @@ class GracefulShutdownTest {
             assertThat(http.get("/v2/health/live").status())
                     .as("still serving during the drain")
                     .isEqualTo(200);
+            assertThat(rawHead(port, "/v2/health/live"))
+                    .as("answers during the drain tell kept-alive clients to reconnect elsewhere")
+                    .containsIgnoringCase("connection: close")
+                    .startsWith("HTTP/1.1 200");
             assertThat(inFlight).as("held inside the server").noneMatch(Future::isDone);
             assertThat(allWaiting.call()).isTrue();
 
