@@ -1,11 +1,12 @@
 package io.lctserve.server.api;
 
-import io.lctserve.server.lifecycle.ShutdownDrain;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.ReadinessState;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
@@ -20,10 +21,10 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Order(Ordered.HIGHEST_PRECEDENCE + 1)
 public class ResponseHeadersFilter extends OncePerRequestFilter {
 
-    private final ShutdownDrain drain;
+    private final ApplicationAvailability availability;
 
-    public ResponseHeadersFilter(ShutdownDrain drain) {
-        this.drain = drain;
+    public ResponseHeadersFilter(ApplicationAvailability availability) {
+        this.availability = availability;
     }
 
     /** The page loads only its own files; answers are never to be sniffed into another type or framed. */
@@ -37,7 +38,7 @@ public class ResponseHeadersFilter extends OncePerRequestFilter {
         response.setHeader("X-Frame-Options", "DENY");
         response.setHeader("Referrer-Policy", "no-referrer");
         response.setHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-        if (drain.draining()) {
+        if (availability.getReadinessState() == ReadinessState.REFUSING_TRAFFIC) { // draining for shutdown
             response.setHeader("Connection", "close");
         }
         String encoding = request.getHeader("Content-Encoding");

@@ -28,6 +28,8 @@ import org.springframework.validation.annotation.Validated;
  * @param queueTimeout how long a request may wait for a compute slot before a 503
  * @param maxBatch largest batch one request may carry
  * @param maxRequestBytes largest request body; larger ones get 413
+ * @param bodyReadTimeout how long a request body may take to arrive once its headers have; read
+ *     without holding a request thread, then 408
  * @param maxImagePixels largest image an upload may declare (width x height), checked before it is
  *     decoded; larger ones get 413
  * @param drain how long, at shutdown, readiness reports DOWN while requests are still served, so
@@ -46,6 +48,7 @@ public record LctServeProperties(
         @Min(1) @DefaultValue("256") int maxBatch,
         @Min(1024) @DefaultValue("8388608") long maxRequestBytes,
         @Min(1) @DefaultValue("16777216") long maxImagePixels,
+        @NotNull @DefaultValue("20s") Duration bodyReadTimeout,
         @NotNull @DefaultValue("0s") Duration drain,
         @NotNull @Valid @DefaultValue Batching batching) {
 

@@ -13,8 +13,9 @@ import org.springframework.stereotype.Component;
  * The first thing to stop at shutdown: readiness turns DOWN (REFUSING_TRAFFIC) and requests keep
  * being served for {@code lctserve.drain}, so Kubernetes takes the pod out of its Service before
  * the web server's graceful shutdown stops accepting connections and waits for in-flight work.
- * While it drains, every answer carries {@code Connection: close}, so that clients with kept-alive
- * connections open new ones (to other pods) instead of sending on a connection about to close.
+ * While it drains, every answer carries {@code Connection: close} (ResponseHeadersFilter reads the
+ * readiness state), so that clients with kept-alive connections open new ones (to other pods)
+ * instead of sending on a connection about to close.
  */
 @Component
 public class ShutdownDrain implements SmartLifecycle {
@@ -24,7 +25,6 @@ public class ShutdownDrain implements SmartLifecycle {
     private final long drainMillis;
     private volatile boolean running;
     private volatile boolean stoppedBefore;
-    private volatile boolean draining;
 
     public ShutdownDrain(ApplicationEventPublisher events, LctServeProperties properties) {
         this.events = events;
@@ -41,18 +41,11 @@ public class ShutdownDrain implements SmartLifecycle {
         if (stoppedBefore) {
             AvailabilityChangeEvent.publish(events, this, ReadinessState.ACCEPTING_TRAFFIC);
         }
-        draining = false;
         running = true;
-    }
-
-    /** Whether the server is draining for shutdown: answers then tell clients to close their connection. */
-    public boolean draining() {
-        return draining;
     }
 
     @Override
     public void stop() {
-        draining = true;
         AvailabilityChangeEvent.publish(events, this, ReadinessState.REFUSING_TRAFFIC);
         if (drainMillis > 0) {
             log.info("Shutting down: readiness is DOWN, still serving for {} ms", drainMillis);
