@@ -2,7 +2,6 @@ package io.lctserve.server.api;
 
 import io.lctserve.server.inference.InvalidRequestException;
 import io.lctserve.server.inference.ServerBusyException;
-import java.util.List;
 import java.util.Map;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
@@ -24,10 +23,6 @@ import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.multipart.support.MissingServletRequestPartException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 import tools.jackson.core.JacksonException;
-import tools.jackson.core.TokenStreamLocation;
-import tools.jackson.core.exc.StreamReadException;
-import tools.jackson.databind.DatabindException;
-import tools.jackson.databind.exc.MismatchedInputException;
 
 /**
  * The one place where failures become HTTP answers: every error is {@code {"error": "..."}} with
@@ -67,54 +62,8 @@ public class ApiExceptionHandler {
         if (cause == e && e.getMessage() != null && e.getMessage().startsWith("Required request body is missing")) {
             return "the request body is missing";
         }
-        if (cause instanceof MismatchedInputException mismatch
-                && !mismatch.getPath().isEmpty()) {
-            return "malformed request: " + path(mismatch.getPath()) + " must be " + kind(mismatch.getTargetType());
-        }
-        if (cause instanceof DatabindException databind && !databind.getPath().isEmpty()) {
-            return "malformed request: " + path(databind.getPath()) + " cannot be read";
-        }
-        if (cause instanceof StreamReadException read) {
-            String what = firstLine(read.getOriginalMessage());
-            boolean safe = !what.contains("java.") && !what.contains("io.lctserve") && !what.contains("`");
-            TokenStreamLocation at = read.getLocation();
-            return "malformed JSON request body" + (safe ? ": " + what : "")
-                    + (at == null || at.getLineNr() < 0
-                            ? ""
-                            : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
-        }
-        return "malformed JSON request body";
-    }
-
-    private static String path(List<JacksonException.Reference> path) {
-        StringBuilder sb = new StringBuilder();
-        for (JacksonException.Reference r : path) {
-            if (r.getPropertyName() != null) {
-                sb.append(sb.isEmpty() ? "" : ".").append(r.getPropertyName());
-            } else if (r.getIndex() >= 0) {
-                sb.append('[').append(r.getIndex()).append(']');
-            }
-        }
-        return sb.isEmpty() ? "the body" : sb.toString();
-    }
-
-    private static String kind(Class<?> type) {
-        if (type == null) {
-            return "of another JSON type";
-        }
-        if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
-            return "a JSON array";
-        }
-        if (CharSequence.class.isAssignableFrom(type)) {
-            return "a JSON string";
-        }
-        if (Number.class.isAssignableFrom(type) || (type.isPrimitive() && type != boolean.class)) {
-            return "a JSON number";
-        }
-        if (type == Boolean.class || type == boolean.class) {
-            return "true or false";
-        }
-        return "a JSON object";
+        String problem = cause instanceof JacksonException jackson ? JsonProblem.describe(jackson) : null;
+        return problem == null ? "malformed JSON request body" : problem;
     }
 
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)

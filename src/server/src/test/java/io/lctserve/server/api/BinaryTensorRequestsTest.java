@@ -90,7 +90,7 @@ class BinaryTensorRequestsTest {
                 Arguments.of(
                         "header cuts the JSON short",
                         binary(binaryInput("UINT8", 784), image, "20"),
-                        "malformed JSON in the first 20 bytes"),
+                        "in the first 20 bytes of the body (Inference-Header-Content-Length): malformed JSON"),
                 Arguments.of(
                         "size does not fit the shape",
                         binary(binaryInput("UINT8", 700), new byte[700], null),

@@ -1,5 +1,6 @@
 package io.lctserve.server.api.v2;
 
+import io.lctserve.server.api.JsonProblem;
 import io.lctserve.server.inference.InvalidRequestException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -44,10 +45,8 @@ record BinaryTensorRequest(InferRequest request, ByteBuffer tensors) {
                     throw invalid;
                 }
             }
-            String detail = e.getOriginalMessage();
-            int nl = detail == null ? -1 : detail.indexOf('\n');
-            throw new InvalidRequestException("malformed JSON in the first " + length + " bytes of the body (" + HEADER
-                    + "): " + (nl < 0 ? detail : detail.substring(0, nl)));
+            throw new InvalidRequestException(
+                    "in the first " + length + " bytes of the body (" + HEADER + "): " + JsonProblem.describe(e));
         }
         if (request == null) {
             throw new InvalidRequestException("the first " + length + " bytes of the body hold no JSON request");
