@@ -166,7 +166,7 @@ public final class BatchScheduler implements AutoCloseable {
             if (closed) {
                 throw new RejectedExecutionException("the model is being unloaded");
             }
-            double waitNanos = estimatedWaitNanos();
+            double waitNanos = estimatedWaitLocked();
             if (waitNanos > timeout) {
                 throw new RejectedExecutionException(String.format(
                         "the queue holds about %.0f ms of work, more than the %d ms queue timeout",
@@ -198,8 +198,18 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    /** Time the queued samples need to run their next stage, spread over the workers. */
-    private double estimatedWaitNanos() {
+    /** How long a request arriving now would wait: the queued samples' next stages, over the workers. */
+    public double estimatedWaitNanos() {
+        lock.lock();
+        try {
+            return estimatedWaitLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Time the queued samples need to run their next stage, spread over the workers; with the lock held. */
+    private double estimatedWaitLocked() {
         double total = 0;
         for (int k = 0; k < queues.size(); k++) {
             int n = queues.get(k).size();

@@ -29,7 +29,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * straight through with no extra step. Multipart uploads (the people's endpoint) are read as before.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 2)
+@Order(Ordered.HIGHEST_PRECEDENCE + 3)
 public class BodyReadingFilter extends OncePerRequestFilter {
 
     static final String BODY = BodyReadingFilter.class.getName() + ".body";
@@ -103,12 +103,19 @@ public class BodyReadingFilter extends OncePerRequestFilter {
 
             @Override
             public void onDataAvailable() throws IOException {
-                while (in.isReady() && !in.isFinished()) {
-                    int n = in.read(buffer);
-                    if (n < 0) {
-                        return;
+                try {
+                    while (in.isReady() && !in.isFinished()) {
+                        int n = in.read(buffer);
+                        if (n < 0) {
+                            return;
+                        }
+                        body.write(buffer, 0, n);
                     }
-                    body.write(buffer, 0, n);
+                } catch (ApiException e) { // a body of unknown length ran over the size limit
+                    if (answered.compareAndSet(false, true)) {
+                        refuse(response, e.status().value(), e.getMessage());
+                        async.complete();
+                    }
                 }
             }
 

@@ -19,7 +19,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * says so, and while reading for chunked bodies that do not say.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE)
+@Order(Ordered.HIGHEST_PRECEDENCE + 1)
 public class RequestSizeLimitFilter extends OncePerRequestFilter {
 
     private final long limit;

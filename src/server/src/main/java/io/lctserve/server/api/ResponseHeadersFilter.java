@@ -18,7 +18,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * instead of read as garbage.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 1)
+@Order(Ordered.HIGHEST_PRECEDENCE)
 public class ResponseHeadersFilter extends OncePerRequestFilter {
 
     private final ApplicationAvailability availability;

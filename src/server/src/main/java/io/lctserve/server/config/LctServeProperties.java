@@ -26,6 +26,9 @@ import org.springframework.validation.annotation.Validated;
  *     of its time reading, writing and waiting on the network, and the cores stay busy only if more
  *     requests compute than there are cores
  * @param queueTimeout how long a request may wait for a compute slot before a 503
+ * @param maxInFlight inference requests the server works on at once; more are refused with 503
+ *     before their body is read. 0: three quarters of Tomcat's request threads
+ *     ({@code server.tomcat.threads.max}), so that health checks and metrics always find a thread
  * @param maxBatch largest batch one request may carry
  * @param maxRequestBytes largest request body; larger ones get 413
  * @param bodyReadTimeout how long a request body may take to arrive once its headers have; read
@@ -45,6 +48,7 @@ public record LctServeProperties(
         @Min(1) @DefaultValue("1") int intraOpThreads,
         @Min(0) @DefaultValue("0") int maxConcurrentInferences,
         @NotNull @DefaultValue("30s") Duration queueTimeout,
+        @Min(0) @DefaultValue("0") int maxInFlight,
         @Min(1) @DefaultValue("256") int maxBatch,
         @Min(1024) @DefaultValue("8388608") long maxRequestBytes,
         @Min(1) @DefaultValue("16777216") long maxImagePixels,

@@ -15,7 +15,8 @@ import org.springframework.stereotype.Component;
 /**
  * The meters of DESIGN.md: {@code lctserve.requests}, {@code lctserve.exits},
  * {@code lctserve.stage.compute}, {@code lctserve.queue}, {@code lctserve.batch.size} and
- * {@code lctserve.macs.saved}, plus {@code lctserve.macs.overspent}, {@code lctserve.degraded} and, with
+ * {@code lctserve.macs.saved}, plus {@code lctserve.macs.overspent}, {@code lctserve.degraded},
+ * {@code lctserve.refused} and, with
  * batching, {@code lctserve.batch.queue} and {@code lctserve.batch.requests}. Each model's meters are built
  * once and then only recorded into, because they sit on the request path.
  *
@@ -59,6 +60,7 @@ public class InferenceMetrics {
         private final Counter macsSaved;
         private final Counter macsOverspent;
         private final Timer queue;
+        private final Counter refused;
         private final Map<String, Timer> requests = new ConcurrentHashMap<>();
 
         ModelMeters(MeterRegistry registry, String model, int stages, long fullModelMacs) {
@@ -109,6 +111,10 @@ public class InferenceMetrics {
                             + " more heads than it (ensemble, early exit through every head)")
                     .tags("model", model)
                     .register(registry);
+            refused = Counter.builder("lctserve.refused")
+                    .description("Inference requests refused with 503 before their body was read (admission)")
+                    .tags("model", model)
+                    .register(registry);
             queue = Timer.builder("lctserve.queue")
                     .description("Time a request waited before it computed (a compute slot, or with"
                             + " batching its first stage run)")
@@ -145,6 +151,11 @@ public class InferenceMetrics {
         @Override
         public void merged(int stage, int requests) {
             batchRequests[stage].record(requests);
+        }
+
+        /** A request refused before its body was read (admission). */
+        public void recordRefused() {
+            refused.increment();
         }
 
         public void recordQueue(long nanos) {

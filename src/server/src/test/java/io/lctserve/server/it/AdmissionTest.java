@@ -1,0 +1,98 @@
+package io.lctserve.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.lctserve.server.LctServeApplication;
+import io.lctserve.server.api.AdmissionFilter;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Admission before work: with {@code max-in-flight} requests already inside, the next one is refused
+ * at once with 503 and Retry-After without its body being read (this one never sends its body),
+ * and the ones inside are still answered.
+ */
+class AdmissionTest {
+
+    @Test
+    void beyondMaxInFlightARequestIsRefusedBeforeItsBodyIsRead() throws Exception {
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(LctServeApplication.class)
+                .run("--server.port=0", "--lctserve.max-concurrent-inferences=1", "--lctserve.max-in-flight=2");
+        int port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+        Http http = new Http(port);
+        AdmissionFilter admission = context.getBean(AdmissionFilter.class);
+        Counter refused = context.getBean(MeterRegistry.class)
+                .get("lctserve.refused")
+                .tag("model", ShippedModel.NAME)
+                .counter();
+        ExecutorService clients = Executors.newFixedThreadPool(2);
+        try (HeldComputeSlot slot = HeldComputeSlot.take(context)) {
+            List<Future<Http.Reply>> inside = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                inside.add(clients.submit(
+                        () -> http.postJson("/v2/models/fashion-mnist/infer", ShippedModel.inferBody(0, 1, null))));
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> admission.inFlight() == 2);
+
+            String answer = headersOnly(port, "/v2/models/fashion-mnist/infer");
+
+            assertThat(answer).startsWith("HTTP/1.1 503");
+            assertThat(answer).containsIgnoringCase("Retry-After: 1");
+            assertThat(answer)
+                    .contains("{\"error\":\"the server is busy: 2 inference requests in flight"
+                            + " (lctserve.max-in-flight); retry later\"}");
+            assertThat(refused.count()).isEqualTo(1);
+            slot.close();
+            for (Future<Http.Reply> f : inside) {
+                assertThat(f.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+            }
+        } finally {
+            clients.shutdownNow();
+            context.close();
+        }
+    }
+
+    private static boolean answerComplete(String sofar) {
+        int head = sofar.indexOf("\r\n\r\n");
+        return head >= 0 && sofar.trim().endsWith("}");
+    }
+
+    /** A POST that announces a body and never sends it; returns what the server answers. */
+    private static String headersOnly(int port, String path) throws Exception {
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: 5000\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            StringBuilder sb = new StringBuilder();
+            byte[] buffer = new byte[4096];
+            // the answer is complete at its JSON's end; the socket stays open, as the body is never sent
+            while (!answerComplete(sb.toString())) {
+                int n = in.read(buffer);
+                if (n < 0) {
+                    break;
+                }
+                sb.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+            }
+            return sb.toString();
+        }
+    }
+}
