@@ -90,9 +90,9 @@ public class AdmissionFilter extends OncePerRequestFilter {
             }
             response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
             response.setHeader("Retry-After", "1");
-            response.setHeader("Connection", "close"); // the unread body is not worth reading to keep the connection
             response.setContentType("application/json");
             response.getWriter().write("{\"error\":\"" + refusal + "; retry later\"}");
+            response.flushBuffer(); // answered now; the connection stays open for the client's next request
             return;
         }
         inFlight.incrementAndGet();
