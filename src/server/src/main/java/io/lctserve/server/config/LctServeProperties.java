@@ -38,6 +38,7 @@ import org.springframework.validation.annotation.Validated;
  * @param drain how long, at shutdown, readiness reports DOWN while requests are still served, so
  *     load balancers stop sending before the server stops accepting
  * @param batching how samples of concurrent requests are batched together, stage by stage
+ * @param repository how the model repository is followed on disk
  */
 @Validated
 @ConfigurationProperties("lctserve")
@@ -54,7 +55,8 @@ public record LctServeProperties(
         @Min(1) @DefaultValue("16777216") long maxImagePixels,
         @NotNull @DefaultValue("20s") Duration bodyReadTimeout,
         @NotNull @DefaultValue("0s") Duration drain,
-        @NotNull @Valid @DefaultValue Batching batching) {
+        @NotNull @Valid @DefaultValue Batching batching,
+        @NotNull @Valid @DefaultValue Repository repository) {
 
     /** How many requests may compute at once: {@code maxConcurrentInferences}, or its automatic value. */
     public int computeSlots() {
@@ -117,6 +119,15 @@ public record LctServeProperties(
             return workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
         }
     }
+
+    /**
+     * Following the model repository ({@code lctserve.repository.*}).
+     *
+     * @param pollInterval how often the folders are compared with what is served; 0 loads them once
+     * @param control allow Triton's {@code POST /v2/repository/models/{name}/load|unload}
+     */
+    public record Repository(
+            @NotNull @DefaultValue("5s") Duration pollInterval, @DefaultValue("false") boolean control) {}
 
     /** One model's batching settings; each one left out is the server's. */
     public record ModelBatching(

@@ -47,12 +47,20 @@ public class InferenceService {
             throws OrtException, InterruptedException {
         ResolvedKnob resolved = resolver.resolve(model, knob, receivedNanos, keepHeads);
         InferenceMetrics.ModelMeters meters = metrics.model(model);
-        BatchScheduler scheduler = batching.scheduler(model);
-        BatchResult batch = scheduler == null
-                ? gate.run(
-                        meters, () -> model.predictor().predict(input.pixels(), input.shape(), resolved.plan(), meters))
-                : batched(scheduler, input, resolved, meters);
-        return new InferenceResult(batch, resolved.rule());
+        if (!model.acquire()) { // taken out of the repository since the request looked it up
+            throw new ServerBusyException(
+                    "model " + model.name() + " version " + model.version() + " is being unloaded; retry later");
+        }
+        try {
+            BatchScheduler scheduler = batching.scheduler(model);
+            BatchResult batch = scheduler == null
+                    ? gate.run(meters, () -> model.predictor()
+                            .predict(input.pixels(), input.shape(), resolved.plan(), meters))
+                    : batched(scheduler, input, resolved, meters);
+            return new InferenceResult(batch, resolved.rule());
+        } finally {
+            model.release();
+        }
     }
 
     private BatchResult batched(

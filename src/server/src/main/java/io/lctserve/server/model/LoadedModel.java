@@ -11,12 +11,20 @@ import io.lctserve.runtime.StagedSessions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** A validated staged model opened in ONNX Runtime, with the predictor that walks its stages. */
+/**
+ * A validated staged model opened in ONNX Runtime, with the predictor that walks its stages (and,
+ * with batching, its scheduler). Requests hold it while they use it ({@link #acquire}); a version
+ * taken out of the repository is retired and closes when its last request lets go.
+ */
 public final class LoadedModel implements AutoCloseable {
 
     private final StagedSessions sessions;
     private final ProgressivePredictor predictor;
     private final Map<String, ExitRule> presets = new LinkedHashMap<>();
+    private AutoCloseable scheduler; // guarded by this
+    private int users; // guarded by this
+    private boolean retired; // guarded by this
+    private boolean closed; // guarded by this
 
     private LoadedModel(StagedSessions sessions) {
         this.sessions = sessions;
@@ -69,8 +77,71 @@ public final class LoadedModel implements AutoCloseable {
         return sessions.cost();
     }
 
+    /** Holds the model for one request; false once it is retired (the caller answers 503 or retries). */
+    public synchronized boolean acquire() {
+        if (retired) {
+            return false;
+        }
+        users++;
+        return true;
+    }
+
+    /** Lets go of a hold taken by {@link #acquire}; the last one out of a retired model closes it. */
+    public void release() {
+        boolean close;
+        synchronized (this) {
+            users--;
+            close = retired && users == 0;
+        }
+        if (close) {
+            close();
+        }
+    }
+
+    /** Takes the model out of service: no new holds; closed now if unused, else when the last hold ends. */
+    public void retire() {
+        boolean close;
+        synchronized (this) {
+            retired = true;
+            close = users == 0;
+        }
+        if (close) {
+            close();
+        }
+    }
+
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /** The model's batching scheduler, made by {@code create} on first use; closed with the model. */
+    public synchronized <T extends AutoCloseable> T scheduler(java.util.function.Supplier<T> create) {
+        if (scheduler == null && !closed) {
+            scheduler = create.get();
+        }
+        @SuppressWarnings("unchecked")
+        T existing = (T) scheduler;
+        return existing;
+    }
+
     @Override
     public void close() {
+        AutoCloseable batching;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            retired = true;
+            batching = scheduler;
+        }
+        if (batching != null) {
+            try {
+                batching.close();
+            } catch (Exception e) {
+                // its workers are daemons; nothing else to free
+            }
+        }
         sessions.close();
     }
 }

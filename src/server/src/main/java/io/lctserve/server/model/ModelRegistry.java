@@ -7,24 +7,34 @@ import io.lctserve.core.model.ModelRepository;
 import io.lctserve.runtime.SessionSettings;
 import io.lctserve.server.config.LctServeProperties;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 
 /**
- * Every model folder of the repository, loaded at startup. A folder that fails validation or
- * cannot be opened is logged and listed with its reason; the other models still serve.
+ * The model repository as it is on disk: every {@code <name>/<version>} folder, loaded at startup
+ * and then followed ({@code lctserve.repository.poll-interval}). A new folder is validated and
+ * served; a changed one is loaded beside the serving one and swapped in only if it is valid (a
+ * corrupt replacement is refused and the old version keeps serving, the refusal listed with why);
+ * a removed one stops taking requests, and closes when its requests in flight are answered. A folder
+ * that fails is logged and listed with its reason; the other models still serve.
  */
 @Component
 public class ModelRegistry implements DisposableBean {
@@ -39,35 +49,169 @@ public class ModelRegistry implements DisposableBean {
 
     private static final int WARM_UP_ROUNDS = 3;
 
-    private final Map<String, NavigableMap<String, LoadedModel>> models = new TreeMap<>();
-    private final Map<String, String> failures = new LinkedHashMap<>();
     private final Path repository;
+    private final SessionSettings settings;
+    private final ScheduledExecutorService poller;
+    // Replaced whole under the lock, read without it.
+    private volatile Map<String, NavigableMap<String, LoadedModel>> models = Map.of();
+    private volatile Map<String, String> failures = Map.of();
+    // Guarded by this:
+    private final Map<String, String> fingerprints = new TreeMap<>(); // name/version -> what was loaded or refused
+    private final Set<String> unloaded = new HashSet<>(); // names unloaded on request: not reloaded by polling
 
     public ModelRegistry(LctServeProperties properties) {
         this.repository = properties.modelRepository().toAbsolutePath().normalize();
-        List<Path> folders;
-        try {
-            folders = ModelRepository.versionFolders(repository);
-        } catch (IOException e) {
-            failures.put(repository.toString(), e.getMessage());
-            log.error("No models loaded: {}", e.getMessage());
-            return;
-        }
-        SessionSettings settings = new SessionSettings(properties.intraOpThreads());
-        for (Path folder : folders) {
-            load(folder, settings);
-        }
+        this.settings = new SessionSettings(properties.intraOpThreads());
+        rescan();
         if (models.isEmpty()) {
             log.error("No model of {} could be loaded", repository);
         }
+        long poll = properties.repository().pollInterval().toMillis();
+        if (poll > 0) {
+            poller = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "lctserve-repository");
+                t.setDaemon(true);
+                return t;
+            });
+            poller.scheduleWithFixedDelay(this::rescanQuietly, poll, poll, TimeUnit.MILLISECONDS);
+        } else {
+            poller = null;
+        }
     }
 
-    private void load(Path folder, SessionSettings settings) {
-        String key = repository.relativize(folder).toString();
+    private void rescanQuietly() {
+        try {
+            rescan();
+        } catch (RuntimeException e) {
+            log.error("Rescanning the model repository failed", e);
+        }
+    }
+
+    /** Brings the served models in line with the repository folders; returns what changed, for people. */
+    public synchronized List<String> rescan() {
+        List<String> changes = new ArrayList<>();
+        Map<String, Path> onDisk = new TreeMap<>();
+        Map<String, String> newFailures = new LinkedHashMap<>(failures);
+        try {
+            for (Path folder : ModelRepository.versionFolders(repository)) {
+                onDisk.put(repository.relativize(folder).toString().replace('\\', '/'), folder);
+            }
+            newFailures.remove(".");
+        } catch (IOException e) {
+            newFailures.put(".", "the model repository cannot be read");
+            log.error("Model repository {} cannot be read: {}", repository, e.getMessage());
+            failures = newFailures;
+            return changes; // keep serving what is loaded
+        }
+        Map<String, NavigableMap<String, LoadedModel>> next = copy(models);
+        List<LoadedModel> retire = new ArrayList<>();
+        // gone from disk
+        for (String key : new ArrayList<>(fingerprints.keySet())) {
+            if (!onDisk.containsKey(key)) {
+                fingerprints.remove(key);
+                newFailures.remove(key);
+                LoadedModel old = remove(next, key);
+                if (old != null) {
+                    retire.add(old);
+                    changes.add("unloaded " + key + " (removed from the repository)");
+                }
+            }
+        }
+        // new or changed
+        for (Map.Entry<String, Path> e : onDisk.entrySet()) {
+            String key = e.getKey();
+            if (unloaded.contains(key.substring(0, key.indexOf('/')))) {
+                continue;
+            }
+            String fingerprint = fingerprint(e.getValue());
+            if (fingerprint.equals(fingerprints.get(key))) {
+                continue;
+            }
+            fingerprints.put(key, fingerprint);
+            LoadedModel serving = get(next, key);
+            try {
+                LoadedModel loaded = open(e.getValue(), key);
+                LoadedModel old = put(next, loaded);
+                newFailures.remove(key);
+                if (old != null) {
+                    retire.add(old);
+                }
+                changes.add((serving == null ? "loaded " : "replaced ") + key);
+            } catch (LoadFailure f) {
+                newFailures.put(
+                        key,
+                        serving == null
+                                ? f.reason
+                                : "replacement refused, the version loaded before still serves: " + f.reason);
+                changes.add("refused " + key + ": " + f.reason);
+            }
+        }
+        models = next;
+        failures = newFailures;
+        retire.forEach(LoadedModel::retire);
+        changes.forEach(c -> log.info("Model repository: {}", c));
+        return changes;
+    }
+
+    /** Stops serving every version of {@code name} (until {@link #load}); their requests in flight are answered. */
+    public synchronized List<String> unload(String name) {
+        unloaded.add(name);
+        Map<String, NavigableMap<String, LoadedModel>> next = copy(models);
+        NavigableMap<String, LoadedModel> versions = next.remove(name);
+        models = next;
+        fingerprints.keySet().removeIf(k -> k.startsWith(name + "/"));
+        List<String> changes = new ArrayList<>();
+        if (versions != null) {
+            versions.values().forEach(m -> {
+                m.retire();
+                changes.add("unloaded " + name + "/" + m.version() + " (on request)");
+            });
+        }
+        changes.forEach(c -> log.info("Model repository: {}", c));
+        return changes;
+    }
+
+    /** Serves {@code name} again as the repository has it (after {@link #unload}), or loads it anew. */
+    public synchronized List<String> load(String name) {
+        unloaded.remove(name);
+        fingerprints.keySet().removeIf(k -> k.startsWith(name + "/"));
+        return rescan();
+    }
+
+    /** A folder's contents as far as reloading cares: its files' names, sizes and modification times. */
+    private static String fingerprint(Path folder) {
+        try (Stream<Path> files = Files.list(folder)) {
+            StringBuilder sb = new StringBuilder();
+            for (Path f : files.sorted().toList()) {
+                sb.append(f.getFileName())
+                        .append(':')
+                        .append(Files.size(f))
+                        .append(':')
+                        .append(Files.getLastModifiedTime(f).toMillis())
+                        .append(';');
+            }
+            return sb.toString();
+        } catch (IOException e) {
+            return "unreadable:" + e.getMessage();
+        }
+    }
+
+    private static final class LoadFailure extends Exception {
+        final String reason;
+
+        LoadFailure(String reason) {
+            super(reason, null, false, false);
+            this.reason = reason;
+        }
+    }
+
+    private LoadedModel open(Path folder, String key) throws LoadFailure {
         try {
             LoadedModel model = LoadedModel.open(ModelFolder.load(folder), settings, WARM_UP_ROUNDS);
-            models.computeIfAbsent(model.name(), n -> new TreeMap<>(VERSION_ORDER))
-                    .put(model.version(), model);
+            if (!key.equals(model.name() + "/" + model.version())) {
+                model.close();
+                throw new LoadFailure("model folder " + key + " holds " + model.name() + "/" + model.version());
+            }
             log.info(
                     "Loaded model {} version {} from {}: {} stages, {} labels, {} MACs for the full model",
                     model.name(),
@@ -76,12 +220,13 @@ public class ModelRegistry implements DisposableBean {
                     model.exitCount(),
                     model.classes(),
                     model.cost().fullModel());
+            return model;
         } catch (InvalidModelException e) {
-            failures.put(key, withinRepository(e.getMessage(), folder, key));
             log.error("Model folder {} is invalid and will not be served: {}", folder, e.getMessage());
+            throw new LoadFailure(withinRepository(e.getMessage(), folder, key));
         } catch (OrtException | RuntimeException e) {
-            failures.put(key, withinRepository("model folder " + folder + ": " + e.getMessage(), folder, key));
             log.error("Model folder {} could not be opened and will not be served", folder, e);
+            throw new LoadFailure(withinRepository("model folder " + folder + ": " + e.getMessage(), folder, key));
         }
     }
 
@@ -91,6 +236,37 @@ public class ModelRegistry implements DisposableBean {
      */
     private static String withinRepository(String message, Path folder, String key) {
         return message.replace(folder.toAbsolutePath().toString(), key).replace(folder.toString(), key);
+    }
+
+    private static Map<String, NavigableMap<String, LoadedModel>> copy(
+            Map<String, NavigableMap<String, LoadedModel>> m) {
+        Map<String, NavigableMap<String, LoadedModel>> copy = new TreeMap<>();
+        m.forEach((name, versions) -> copy.put(name, new TreeMap<>(versions)));
+        return copy;
+    }
+
+    private static LoadedModel get(Map<String, NavigableMap<String, LoadedModel>> m, String key) {
+        String[] nv = key.split("/", 2);
+        NavigableMap<String, LoadedModel> versions = m.get(nv[0]);
+        return versions == null ? null : versions.get(nv[1]);
+    }
+
+    private static LoadedModel put(Map<String, NavigableMap<String, LoadedModel>> m, LoadedModel model) {
+        return m.computeIfAbsent(model.name(), n -> new TreeMap<>(VERSION_ORDER))
+                .put(model.version(), model);
+    }
+
+    private static LoadedModel remove(Map<String, NavigableMap<String, LoadedModel>> m, String key) {
+        String[] nv = key.split("/", 2);
+        NavigableMap<String, LoadedModel> versions = m.get(nv[0]);
+        if (versions == null) {
+            return null;
+        }
+        LoadedModel removed = versions.remove(nv[1]);
+        if (versions.isEmpty()) {
+            m.remove(nv[0]);
+        }
+        return removed;
     }
 
     public Path repository() {
@@ -123,9 +299,14 @@ public class ModelRegistry implements DisposableBean {
         return all;
     }
 
-    /** Folders that failed to load ({@code name/version}) and why. */
+    /** Folders that failed to load ({@code name/version}) and why, including refused replacements. */
     public Map<String, String> failures() {
-        return Collections.unmodifiableMap(failures);
+        return failures;
+    }
+
+    /** The names of the models unloaded on request (their folders stay on disk). */
+    public synchronized Set<String> unloadedNames() {
+        return Set.copyOf(unloaded);
     }
 
     /** Why {@code name} (or one of its versions) failed to load, if it did. */
@@ -140,7 +321,11 @@ public class ModelRegistry implements DisposableBean {
 
     @Override
     public void destroy() {
-        all().forEach(LoadedModel::close);
-        log.info("Closed {} models", all().size());
+        if (poller != null) {
+            poller.shutdownNow();
+        }
+        List<LoadedModel> all = all();
+        all.forEach(LoadedModel::close);
+        log.info("Closed {} models", all.size());
     }
 }

@@ -212,6 +212,21 @@ class ErrorResponsesTest {
     }
 
     @Test
+    void loadingAndUnloadingThroughTheApiIsOffUnlessEnabled() throws Exception {
+        for (String action : new String[] {"load", "unload"}) {
+            mvc.perform(post("/v2/repository/models/fashion-mnist/" + action))
+                    .andExpect(status().isForbidden())
+                    .andExpect(jsonPath("$.error")
+                            .value("loading and unloading models through the API is off; change the repository on"
+                                    + " disk, or set lctserve.repository.control=true"));
+        }
+        mvc.perform(post("/v2/repository/index"))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$[0].name").value("fashion-mnist"))
+                .andExpect(jsonPath("$[0].state").value("READY"));
+    }
+
+    @Test
     void classifyRejectsAFileThatIsNoImage() throws Exception {
         mvc.perform(multipart("/v1/models/fashion-mnist/classify")
                         .file(new MockMultipartFile("image", "x.png", "image/png", "not an image".getBytes())))

@@ -132,6 +132,9 @@ class HelmChartTest {
         assertThat(data).containsEntry("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", "30s");
         assertThat(data).containsEntry("SPRINGDOC_API_DOCS_ENABLED", "true");
         assertThat(p.maxImagePixels()).isEqualTo(16_777_216);
+        assertThat(p.repository().pollInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(p.repository().control()).isFalse();
+        assertThat(p.bodyReadTimeout()).isEqualTo(Duration.ofSeconds(20));
     }
 
     @Test
