@@ -60,9 +60,11 @@ public class BodyReadingFilter extends OncePerRequestFilter {
             return;
         }
         long length = request.getContentLengthLong();
-        if (length == 0
-                || !request.isAsyncSupported()
-                || (length > 0 && request.getInputStream().available() >= length)) {
+        String transfer = request.getHeader("Transfer-Encoding");
+        boolean chunked =
+                transfer != null && transfer.toLowerCase(java.util.Locale.ROOT).contains("chunked");
+        boolean bodyToCome = (length > 0 && request.getInputStream().available() < length) || (length < 0 && chunked);
+        if (!bodyToCome || !request.isAsyncSupported()) {
             chain.doFilter(request, response); // nothing to wait for
             return;
         }

@@ -35,11 +35,17 @@ class HostileInputFuzzTest {
     static ConfigurableApplicationContext context;
     static Http http;
 
+    /** With {@code -Dlctserve.fuzz.port=N}, a server already running on port N (to watch its memory). */
     @BeforeAll
     static void start() {
-        context = new SpringApplicationBuilder(LctServeApplication.class)
-                .run("--server.port=0", "--lctserve.max-request-bytes=65536", "--lctserve.max-batch=8");
-        http = new Http(Integer.parseInt(context.getEnvironment().getProperty("local.server.port")));
+        Integer external = Integer.getInteger("lctserve.fuzz.port");
+        if (external != null) {
+            http = new Http(external);
+        } else {
+            context = new SpringApplicationBuilder(LctServeApplication.class)
+                    .run("--server.port=0", "--lctserve.max-request-bytes=65536", "--lctserve.max-batch=8");
+            http = new Http(Integer.parseInt(context.getEnvironment().getProperty("local.server.port")));
+        }
         System.out.println("HostileInputFuzzTest seed " + SEED + " (replay with -Dlctserve.fuzz.seed=" + SEED + ")");
     }
 
@@ -49,7 +55,9 @@ class HostileInputFuzzTest {
             assertThat(http.postJson(INFER, VALID).status()).isEqualTo(200);
             assertThat(http.get("/v2/health/ready").status()).isEqualTo(200);
         } finally {
-            context.close();
+            if (context != null) {
+                context.close();
+            }
         }
     }
 
