@@ -92,7 +92,7 @@ public class AdmissionFilter extends OncePerRequestFilter {
             response.setHeader("Retry-After", "1");
             response.setContentType("application/json");
             response.getWriter().write("{\"error\":\"" + refusal + "; retry later\"}");
-            response.flushBuffer(); // answered now; the connection stays open for the client's next request
+            response.flushBuffer(); // answered now, whatever becomes of the unread body
             return;
         }
         inFlight.incrementAndGet();

@@ -3,11 +3,13 @@ package io.lctserve.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.lctserve.runtime.batching.BatchScheduler;
 import io.lctserve.server.LctServeApplication;
 import io.lctserve.server.api.AdmissionFilter;
+import io.lctserve.server.inference.BatchingEngine;
+import io.lctserve.server.model.ModelRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -47,9 +49,15 @@ class AdmissionTest {
                 inside.add(clients.submit(
                         () -> http.postJson("/v2/models/fashion-mnist/infer", ShippedModel.inferBody(0, 1, null))));
             }
-            await().atMost(Duration.ofSeconds(30)).until(() -> admission.inFlight() == 2);
+            // both wait in the batching queue, on request threads (not between a late body and its dispatch)
+            BatchScheduler scheduler = context.getBean(BatchingEngine.class)
+                    .scheduler(context.getBean(ModelRegistry.class)
+                            .find(ShippedModel.NAME, null)
+                            .orElseThrow());
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> scheduler.queueLengths()[0] == 2 && admission.inFlight() == 2);
 
-            String answer = headersOnly(port, "/v2/models/fashion-mnist/infer");
+            String answer = refusedBeforeItsBody(port, "/v2/models/fashion-mnist/infer", refused);
 
             assertThat(answer).startsWith("HTTP/1.1 503");
             assertThat(answer).containsIgnoringCase("Retry-After: 1");
@@ -67,32 +75,23 @@ class AdmissionTest {
         }
     }
 
-    private static boolean answerComplete(String sofar) {
-        int head = sofar.indexOf("\r\n\r\n");
-        return head >= 0 && sofar.trim().endsWith("}");
-    }
-
-    /** A POST that announces a body and never sends it; returns what the server answers. */
-    private static String headersOnly(int port, String path) throws Exception {
+    /**
+     * Sends a POST's headers, waits until the server has refused it (its refusal counter moves) while
+     * the body is still unsent, then sends the body and returns the whole answer.
+     */
+    private static String refusedBeforeItsBody(int port, String path, Counter refused) throws Exception {
+        byte[] body = ShippedModel.inferBody(0, 1, null).getBytes(StandardCharsets.UTF_8);
         try (Socket socket = new Socket("localhost", port)) {
-            socket.setSoTimeout(10_000);
+            socket.setSoTimeout(30_000);
             OutputStream out = socket.getOutputStream();
             out.write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                            + "Content-Length: 5000\r\n\r\n")
+                            + "Content-Length: " + body.length + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            InputStream in = socket.getInputStream();
-            StringBuilder sb = new StringBuilder();
-            byte[] buffer = new byte[4096];
-            // the answer is complete at its JSON's end; the socket stays open, as the body is never sent
-            while (!answerComplete(sb.toString())) {
-                int n = in.read(buffer);
-                if (n < 0) {
-                    break;
-                }
-                sb.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
-            }
-            return sb.toString();
+            await().atMost(Duration.ofSeconds(30)).until(() -> refused.count() == 1);
+            out.write(body);
+            out.flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 }
