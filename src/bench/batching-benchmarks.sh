@@ -9,6 +9,7 @@
 #   bash src/bench/batching-benchmarks.sh [rounds] [seconds-per-run]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source src/bench/server.sh
 ROUNDS="${1:-3}"
 SECONDS_PER_RUN="${2:-10}"
 PORT=18081
@@ -21,15 +22,8 @@ cp -r models/fashion-mnist/1 "$WORK/models/fashion-mnist-unbatched/1"
 sed -i 's/"name" : "fashion-mnist"/"name" : "fashion-mnist-unbatched"/' \
   "$WORK/models/fashion-mnist-unbatched/1/manifest.json"
 
-java -jar src/server/target/lctserve-server.jar --server.port=$PORT \
-  --lctserve.model-repository="$WORK/models" \
-  '--lctserve.batching.models[fashion-mnist-unbatched].enabled=false' > "$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 120); do
-  curl -sf localhost:$PORT/v2/health/ready > /dev/null && break
-  sleep 0.5
-done
-curl -sf localhost:$PORT/v2/health/ready > /dev/null || { cat "$WORK/server.log"; exit 1; }
+start_server $PORT "$WORK/server.log" --lctserve.model-repository="$WORK/models" \
+  '--lctserve.batching.models[fashion-mnist-unbatched].enabled=false' || exit 1
 
 BENCH="java -jar src/bench/target/lctserve-bench.jar"
 $BENCH wrk-bodies --out "$WORK/full.jsonl" --parameters '{"mode":"full"}'

@@ -6,18 +6,13 @@
 #   bash src/bench/run-benchmarks.sh [seconds-per-wrk-run]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source src/bench/server.sh
 SECONDS_PER_RUN="${1:-20}"
 PORT=18080
 WORK=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-java -jar src/server/target/lctserve-server.jar --server.port=$PORT > "$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 120); do
-  curl -sf localhost:$PORT/v2/health/ready > /dev/null && break
-  sleep 0.5
-done
-curl -sf localhost:$PORT/v2/health/ready > /dev/null || { cat "$WORK/server.log"; exit 1; }
+start_server $PORT "$WORK/server.log" || exit 1
 
 BENCH="java -jar src/bench/target/lctserve-bench.jar"
 NAMES=(full threshold-0.9 balanced)
