@@ -31,6 +31,9 @@ public final class KnobBinder {
     private static final Set<String> PROTOCOL =
             Set.of("content_type", "headers", "binary_data_output", "binary_data", "binary_data_size");
 
+    /** Triton's request timeout in microseconds: the latency budget when {@code deadline_ms} is not given. */
+    static final String TIMEOUT = "timeout";
+
     private KnobBinder() {}
 
     /** @param parameters may be null; a null value counts as left out */
@@ -39,7 +42,7 @@ public final class KnobBinder {
             return Knob.DEFAULT;
         }
         for (String name : parameters.keySet()) {
-            if (!KNOB.contains(name) && !PROTOCOL.contains(name)) {
+            if (!KNOB.contains(name) && !PROTOCOL.contains(name) && !name.equals(TIMEOUT)) {
                 throw new InvalidRequestException("unknown parameter '" + name + "'; lctserve reads "
                         + String.join(", ", KNOB.subList(0, KNOB.size() - 1)) + " and " + KNOB.get(KNOB.size() - 1));
             }
@@ -52,8 +55,21 @@ public final class KnobBinder {
                 integer(parameters.get(PATIENCE), PATIENCE),
                 text(parameters.get(PRESET)),
                 integer(parameters.get(MAX_STAGE), MAX_STAGE),
-                number(parameters.get(DEADLINE_MS), DEADLINE_MS),
+                deadlineMs(parameters),
                 integer(parameters.get(PRIORITY), PRIORITY));
+    }
+
+    private static Double deadlineMs(Map<String, ?> parameters) {
+        Double deadline = number(parameters.get(DEADLINE_MS), DEADLINE_MS);
+        Double timeout = number(parameters.get(TIMEOUT), TIMEOUT);
+        if (deadline != null || timeout == null) {
+            return deadline;
+        }
+        if (!(timeout > 0)) {
+            throw new InvalidRequestException(
+                    TIMEOUT + " must be a number of microseconds > 0, was " + describe(timeout));
+        }
+        return timeout / 1000.0;
     }
 
     private static Mode mode(Object value) {

@@ -44,6 +44,30 @@ class BinaryTensorRequestsTest {
                 + "\",\"parameters\":{\"binary_data_size\":" + size + "}}],\"parameters\":{\"mode\":\"full\"}}";
     }
 
+    /** Triton's {@code timeout} (microseconds) is the latency budget: 1 us leaves time for stage 0 only. */
+    @Test
+    void tritonsTimeoutIsTheLatencyBudget() throws Exception {
+        mvc.perform(post(INFER)
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .content(ErrorResponsesTest.valid("{\"threshold\":0.999999,\"timeout\":1}")))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.parameters.deadline_cut").value(true));
+    }
+
+    /** Triton's client in JSON mode sends no content type; curl -d sends a form type: both are JSON requests. */
+    @Test
+    void aJsonBodyWithoutAJsonContentTypeIsReadAsJson() throws Exception {
+        String body = ErrorResponsesTest.valid("{\"mode\":\"full\"}");
+        mvc.perform(post(INFER).content(body))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.outputs[0].name").exists());
+        mvc.perform(post(INFER)
+                        .contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                        .content(body))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.parameters.rule").value("full"));
+    }
+
     @Test
     void binaryTensorDataGivesTheSameAnswerAsJson() throws Exception {
         byte[] uint8 = new byte[784];
@@ -120,7 +144,8 @@ class BinaryTensorRequestsTest {
                         post(INFER)
                                 .contentType(MediaType.APPLICATION_OCTET_STREAM)
                                 .content(image),
-                        "give the length of the JSON at its start in the Inference-Header-Content-Length header"));
+                        "a binary tensor data request gives the length of its JSON in the"
+                                + " Inference-Header-Content-Length header"));
     }
 
     private static byte[] floats(int n, float v) {

@@ -139,6 +139,10 @@ class ErrorResponsesTest {
                         valid("{\"priority\":-1}"),
                         "priority must be a whole number >= 0 (1 is the highest, 0 the default), was -1"),
                 Arguments.of("priority not whole", valid("{\"priority\":1.5}"), "priority must be a whole number"),
+                Arguments.of(
+                        "Triton's timeout not positive",
+                        valid("{\"timeout\":0}"),
+                        "timeout must be a number of microseconds > 0"),
                 Arguments.of("unknown parameter", valid("{\"treshold\":0.5}"), "unknown parameter 'treshold'"),
                 Arguments.of(
                         "unknown rule",

@@ -155,6 +155,24 @@ class HttpEdgeTest {
     }
 
     @Test
+    void bodiesAsCurlAndTritonsJsonModeSendThemAreReadAsJson() throws IOException {
+        String body = ShippedModel.inferBody(0, 1, "{\"mode\":\"full\"}");
+        Raw form = send(request(
+                "POST", "/v2/models/fashion-mnist/infer", "Content-Type: application/x-www-form-urlencoded\r\n", body));
+        assertThat(form.status()).as(form.body()).isEqualTo(200);
+        Raw none = send(request("POST", "/v2/models/fashion-mnist/infer", "", body));
+        assertThat(none.status()).as(none.body()).isEqualTo(200);
+        assertThat(none.body()).isEqualTo(form.body());
+    }
+
+    @Test
+    void theServerMetadataAnswersWithATrailingSlashAndListsItsExtensions() throws IOException {
+        Raw r = send(request("GET", "/v2/", "", null));
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).contains("\"binary_tensor_data\"", "\"model_repository\"");
+    }
+
+    @Test
     void everyResponseCarriesTheSecurityHeaders() throws IOException {
         for (String target : new String[] {"/v2", "/", "/no/such/thing"}) {
             Raw r = send(request("GET", target, "", null));

@@ -22,9 +22,18 @@ record BinaryTensorRequest(InferRequest request, ByteBuffer tensors) {
     static final String HEADER = "Inference-Header-Content-Length";
 
     static BinaryTensorRequest parse(byte[] body, String headerLength, JsonMapper json) {
-        if (headerLength == null) {
-            throw new InvalidRequestException("an application/octet-stream body is a binary tensor data request:"
-                    + " give the length of the JSON at its start in the " + HEADER + " header");
+        if (headerLength == null) { // as Triton reads it: a body without the header is a JSON request
+            try {
+                return new BinaryTensorRequest(json.readValue(body, InferRequest.class), null);
+            } catch (JacksonException e) {
+                for (Throwable t = e; t != null; t = t.getCause()) {
+                    if (t instanceof InvalidRequestException invalid) {
+                        throw invalid;
+                    }
+                }
+                throw new InvalidRequestException("the body is not a JSON request (" + JsonProblem.describe(e)
+                        + "); a binary tensor data request gives the length of its JSON in the " + HEADER + " header");
+            }
         }
         int length;
         try {

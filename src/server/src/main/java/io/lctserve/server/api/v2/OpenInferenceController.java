@@ -13,6 +13,8 @@ import io.lctserve.server.model.LoadedModel;
 import io.lctserve.server.model.ModelRegistry;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
@@ -79,10 +81,15 @@ class OpenInferenceController {
                 .body(Map.of("ready", ready));
     }
 
-    @GetMapping
+    @GetMapping({"", "/"})
     Map<String, Object> server() {
         return Map.of(
-                "name", "lctserve", "version", serverVersion, "extensions", List.of("lctserve_progressive_inference"));
+                "name",
+                "lctserve",
+                "version",
+                serverVersion,
+                "extensions",
+                List.of("binary_tensor_data", "model_repository", "lctserve_progressive_inference"));
     }
 
     @GetMapping("/models")
@@ -124,7 +131,9 @@ class OpenInferenceController {
     @PostMapping(
             path = {"/models/{name}/infer", "/models/{name}/versions/{version}/infer"},
             consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
-    // springdoc documents this with the JSON operation above: the same path, its other content type
+    // springdoc documents this with the JSON operation above: the same path, its other content types.
+    // A body with no content type (Triton's client in JSON mode) is read as JSON unless the binary
+    // extension's header says where its JSON ends.
     InferResponse inferBinary(
             @PathVariable String name,
             @PathVariable(required = false) String version,
@@ -134,6 +143,23 @@ class OpenInferenceController {
             throws OrtException, InterruptedException {
         BinaryTensorRequest binary = BinaryTensorRequest.parse(body, headerLength, json);
         return infer(name, version, binary.request(), binary.tensors(), record);
+    }
+
+    /**
+     * {@code curl -d @request.json} sends a form content type (the KServe docs' own examples): the
+     * body is read as it came, not as form fields, and then as inferBinary reads it.
+     */
+    @PostMapping(
+            path = {"/models/{name}/infer", "/models/{name}/versions/{version}/infer"},
+            consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
+    InferResponse inferForm(
+            @PathVariable String name,
+            @PathVariable(required = false) String version,
+            @RequestHeader(value = BinaryTensorRequest.HEADER, required = false) String headerLength,
+            HttpServletRequest http,
+            @RequestAttribute(RequestRecord.ATTRIBUTE) RequestRecord record)
+            throws OrtException, InterruptedException, IOException {
+        return inferBinary(name, version, headerLength, http.getInputStream().readAllBytes(), record);
     }
 
     private InferResponse infer(
