@@ -5,6 +5,7 @@ import io.lctserve.server.model.LoadedModel;
 import io.lctserve.server.model.ModelRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.Map;
@@ -16,7 +17,7 @@ import org.springframework.stereotype.Component;
  * The meters of DESIGN.md: {@code lctserve.requests}, {@code lctserve.exits},
  * {@code lctserve.stage.compute}, {@code lctserve.queue}, {@code lctserve.batch.size} and
  * {@code lctserve.macs.saved}, plus {@code lctserve.macs.overspent}, {@code lctserve.degraded},
- * {@code lctserve.refused} and, with
+ * {@code lctserve.refused}, {@code lctserve.models.loaded}, {@code lctserve.models.failed} and, with
  * batching, {@code lctserve.batch.queue} and {@code lctserve.batch.requests}. Each model's meters are built
  * once and then only recorded into, because they sit on the request path.
  *
@@ -35,6 +36,13 @@ public class InferenceMetrics {
     public InferenceMetrics(MeterRegistry registry, ModelRegistry models) {
         this.registry = registry;
         models.all().forEach(this::model);
+        Gauge.builder("lctserve.models.failed", models, m -> m.failures().size())
+                .description("Model folders not served as they are on disk: invalid, unreadable, or a refused"
+                        + " replacement (the version loaded before still serves)")
+                .register(registry);
+        Gauge.builder("lctserve.models.loaded", models, m -> m.all().size())
+                .description("Model versions served")
+                .register(registry);
     }
 
     /** The meters of one model version (tagged by model name: versions share them). */

@@ -102,6 +102,7 @@ class RepositoryFollowsDiskTest {
                         .status())
                 .isEqualTo(200);
         assertThat(http.get("/actuator/health/readiness").body()).contains("replacement refused");
+        assertThat(http.get("/actuator/prometheus").body()).contains("lctserve_models_failed 1.0");
 
         // removed while a request is in flight: no new requests, the one inside is answered, then it closes
         CompletableFuture<Http.Reply> inFlight;
