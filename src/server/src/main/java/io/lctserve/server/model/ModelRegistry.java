@@ -94,7 +94,10 @@ public class ModelRegistry implements DisposableBean {
         Map<String, String> newFailures = new LinkedHashMap<>(failures);
         try {
             for (Path folder : ModelRepository.versionFolders(repository)) {
-                onDisk.put(repository.relativize(folder).toString().replace('\\', '/'), folder);
+                String key = repository.relativize(folder).toString().replace('\\', '/');
+                if (!key.startsWith(".") && !key.contains("/.")) { // hidden: a copy being staged, renamed in when whole
+                    onDisk.put(key, folder);
+                }
             }
             newFailures.remove(".");
         } catch (IOException e) {
