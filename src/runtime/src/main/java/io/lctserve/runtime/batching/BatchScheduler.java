@@ -14,12 +14,9 @@ import io.lctserve.runtime.StagedSessions;
 import io.lctserve.runtime.Tensors;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -33,9 +30,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * they merge with the survivors of other requests. Every sample keeps its own plan (mode, rule, max
  * stage, deadline), so one batch may mix presets; answers are those of {@link ProgressivePredictor}.
  *
- * <p>Order within a queue: priority, then earliest deadline, then arrival. Which queue runs next: the
- * longest one ready (bigger batches), unless a queue's oldest sample has waited longer than
- * {@link #STARVATION_NANOS}, then the one with the oldest sample. A sample with a deadline that
+ * <p>Queue order and which queue runs next are {@link StageQueues}'. A sample with a deadline that
  * waits in a queue past the point where its next stage could still meet the deadline is answered
  * from its most confident head so far (a degraded answer) instead of waiting on.
  *
@@ -44,16 +39,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * and a worker's share of the compute is free, a new request runs at once on its caller's thread,
  * through {@link ProgressivePredictor} (the same answers): handing a lone request to a worker thread
  * and back costs two thread wake-ups, as much as the model itself at batch 1 on a small CPU.
+ *
+ * <p>Longer than this project's ~300 lines on purpose: the three ways a request is answered (alone,
+ * batched stage by stage, cut by its deadline) and the workers' life share one lock and one set of
+ * counters, and read best in one place; the queue policy is {@link StageQueues}'.
  */
 public final class BatchScheduler implements AutoCloseable {
-
-    /** A queue whose oldest sample waited this long runs next, whatever the lengths of the others. */
-    static final long STARVATION_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-
-    private static final Comparator<QueuedSample> ORDER = Comparator.comparingInt(
-                    (QueuedSample s) -> s.request.priority())
-            .thenComparingLong(s -> s.request.orderDeadline())
-            .thenComparingLong(s -> s.seq);
 
     private final ProgressivePredictor predictor;
     private final StagedSessions sessions;
@@ -66,14 +57,13 @@ public final class BatchScheduler implements AutoCloseable {
     private final long[] inputRowShape;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition workArrived = lock.newCondition();
-    private final List<PriorityQueue<QueuedSample>> queues = new ArrayList<>();
+    private final StageQueues queues; // guarded by lock
     private final List<Thread> workers = new ArrayList<>();
     /** One per worker: held by a worker thread, or by a caller running its request alone, while it computes. */
     private final Semaphore runners;
     /** Samples in all queues; written with the lock held, read without it. */
     private volatile int queued;
     // Guarded by lock:
-    private int queuedWithDeadline; // beyond stage 0: the ones a deadline may cut while they wait
     private long nextSeq;
     private long nextBatch;
     private volatile boolean closed;
@@ -103,9 +93,7 @@ public final class BatchScheduler implements AutoCloseable {
         this.inputRowShape = shape.subList(1, shape.size()).stream()
                 .mapToLong(Long::longValue)
                 .toArray();
-        for (int k = 0; k < sessions.exitCount(); k++) {
-            queues.add(new PriorityQueue<>(ORDER));
-        }
+        this.queues = new StageQueues(sessions.exitCount(), settings, latency);
         for (int i = 0; i < settings.workers(); i++) {
             Thread worker = new Thread(this::work, "lctserve-batch-" + name + "-" + i);
             worker.setDaemon(true);
@@ -166,7 +154,7 @@ public final class BatchScheduler implements AutoCloseable {
             if (closed) {
                 throw new RejectedExecutionException("the model is being unloaded");
             }
-            double waitNanos = estimatedWaitLocked();
+            double waitNanos = queues.estimatedWaitNanos();
             if (waitNanos > timeout) {
                 throw new RejectedExecutionException(String.format(
                         "the queue holds about %.0f ms of work, more than the %d ms queue timeout",
@@ -175,9 +163,9 @@ public final class BatchScheduler implements AutoCloseable {
             long now = System.nanoTime();
             for (int i = 0; i < batch; i++) {
                 float[] sample = Arrays.copyOfRange(pixels, i * perSample, (i + 1) * perSample);
-                queues.get(0).add(new QueuedSample(request, i, sample, rowShape, nextSeq++, now));
+                queues.add(0, new QueuedSample(request, i, sample, rowShape, nextSeq++, now));
             }
-            queued += batch;
+            queued = queues.total();
             int runs = Math.min(settings.workers(), (batch + settings.maxBatchSize() - 1) / settings.maxBatchSize());
             for (int i = 0; i < runs; i++) {
                 workArrived.signal();
@@ -192,7 +180,7 @@ public final class BatchScheduler implements AutoCloseable {
     public int[] queueLengths() {
         lock.lock();
         try {
-            return queues.stream().mapToInt(PriorityQueue::size).toArray();
+            return queues.lengths();
         } finally {
             lock.unlock();
         }
@@ -202,23 +190,10 @@ public final class BatchScheduler implements AutoCloseable {
     public double estimatedWaitNanos() {
         lock.lock();
         try {
-            return estimatedWaitLocked();
+            return queues.estimatedWaitNanos();
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Time the queued samples need to run their next stage, spread over the workers; with the lock held. */
-    private double estimatedWaitLocked() {
-        double total = 0;
-        for (int k = 0; k < queues.size(); k++) {
-            int n = queues.get(k).size();
-            if (n > 0) {
-                int batch = Math.min(n, settings.maxBatchSize());
-                total += latency.predictNanos(k, batch) * n / batch;
-            }
-        }
-        return total / settings.workers();
     }
 
     /** Takes the request's samples out of the queue if none has run yet; false if one has. */
@@ -228,8 +203,8 @@ public final class BatchScheduler implements AutoCloseable {
             if (request.started()) {
                 return false;
             }
-            queues.get(0).removeIf(s -> s.request == request);
-            queued = queues.stream().mapToInt(PriorityQueue::size).sum();
+            queues.withdraw(request);
+            queued = queues.total();
             return true;
         } finally {
             lock.unlock();
@@ -286,8 +261,8 @@ public final class BatchScheduler implements AutoCloseable {
     private void awaitWork() throws InterruptedException {
         lock.lock();
         try {
-            while (!closed && chooseQueue(System.nanoTime()) < 0 && !cutDue(System.nanoTime())) {
-                long wait = untilReadyNanos(System.nanoTime());
+            while (!closed && queues.choose(System.nanoTime()) < 0 && !queues.cutDue(System.nanoTime())) {
+                long wait = queues.untilReadyNanos(System.nanoTime());
                 if (wait == Long.MAX_VALUE) {
                     workArrived.await();
                 } else {
@@ -301,118 +276,14 @@ public final class BatchScheduler implements AutoCloseable {
 
     /** The next batch to run (and the answers the deadline sweep cut), or null; with the lock held. */
     private Taken take(long now) {
-        List<QueuedSample> cut = queuedWithDeadline > 0 ? sweepDeadlines(now) : List.of();
-        int chosen = chooseQueue(now);
-        if (chosen < 0) {
-            queued = queues.stream().mapToInt(PriorityQueue::size).sum();
-            return cut.isEmpty() ? null : new Taken(-1, List.of(), cut, -1, now);
+        List<QueuedSample> cut = queues.sweepDeadlines(now);
+        int chosen = queues.choose(now);
+        List<QueuedSample> samples = chosen < 0 ? List.of() : queues.poll(chosen);
+        queued = queues.total();
+        if (chosen < 0 && cut.isEmpty()) {
+            return null;
         }
-        PriorityQueue<QueuedSample> q = queues.get(chosen);
-        int n = settings.batchOf(q.size());
-        List<QueuedSample> samples = new ArrayList<>(n);
-        while (samples.size() < n && !q.isEmpty()) {
-            QueuedSample s = q.poll();
-            if (chosen > 0 && s.request.plan().hasDeadline()) {
-                queuedWithDeadline--;
-            }
-            if (!s.request.isDone()) { // a failed request's other samples are dropped
-                samples.add(s);
-            }
-        }
-        queued = queues.stream().mapToInt(PriorityQueue::size).sum();
         return new Taken(chosen, samples, cut, nextBatch++, now);
-    }
-
-    /** The queue to run next, or -1 if none is ready; with the lock held. */
-    private int chooseQueue(long now) {
-        int chosen = -1;
-        long oldestWait = -1;
-        for (int k = queues.size() - 1; k >= 0; k--) {
-            PriorityQueue<QueuedSample> q = queues.get(k);
-            if (q.isEmpty()) {
-                continue;
-            }
-            long waited = now - oldest(q);
-            if (q.size() < settings.fullBatch()
-                    && waited < settings.maxQueueDelay().toNanos()) {
-                continue; // not ready: waits for more samples
-            }
-            boolean starving = waited > STARVATION_NANOS;
-            if (chosen < 0
-                    || (starving && waited > oldestWait)
-                    || (oldestWait <= STARVATION_NANOS
-                            && q.size() > queues.get(chosen).size())) {
-                chosen = k;
-                oldestWait = waited;
-            }
-        }
-        return chosen;
-    }
-
-    private static long oldest(PriorityQueue<QueuedSample> q) {
-        long oldest = Long.MAX_VALUE;
-        for (QueuedSample s : q) {
-            oldest = Math.min(oldest, s.enqueuedNanos);
-        }
-        return oldest;
-    }
-
-    /** How long until a queue shorter than a batch has waited out the queue delay. */
-    private long untilReadyNanos(long now) {
-        long until = Long.MAX_VALUE;
-        for (PriorityQueue<QueuedSample> q : queues) {
-            if (!q.isEmpty()) {
-                until = Math.min(
-                        until, Math.max(1, oldest(q) + settings.maxQueueDelay().toNanos() - now));
-            }
-        }
-        if (queuedWithDeadline > 0) {
-            until = Math.min(until, TimeUnit.MILLISECONDS.toNanos(1)); // deadlines are swept while waiting
-        }
-        return until;
-    }
-
-    /**
-     * Samples past stage 0 whose next stage can no longer finish before their deadline; they leave
-     * their queue and are answered from what their heads said so far.
-     */
-    private List<QueuedSample> sweepDeadlines(long now) {
-        List<QueuedSample> cut = new ArrayList<>();
-        for (int k = 1; k < queues.size(); k++) {
-            PriorityQueue<QueuedSample> q = queues.get(k);
-            double stageNanos = latency.predictNanos(k, Math.min(q.size(), settings.maxBatchSize()));
-            for (Iterator<QueuedSample> it = q.iterator(); it.hasNext(); ) {
-                QueuedSample s = it.next();
-                if (cutsNow(s, now, stageNanos)) {
-                    it.remove();
-                    queuedWithDeadline--;
-                    cut.add(s);
-                }
-            }
-        }
-        return cut;
-    }
-
-    /** Whether a sweep now would cut a sample; with the lock held. */
-    private boolean cutDue(long now) {
-        if (queuedWithDeadline == 0) {
-            return false;
-        }
-        for (int k = 1; k < queues.size(); k++) {
-            PriorityQueue<QueuedSample> q = queues.get(k);
-            double stageNanos = latency.predictNanos(k, Math.min(q.size(), settings.maxBatchSize()));
-            for (QueuedSample s : q) {
-                if (cutsNow(s, now, stageNanos)) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    private static boolean cutsNow(QueuedSample s, long now, double stageNanos) {
-        ExitPlan plan = s.request.plan();
-        return plan.hasDeadline() && s.trace.hasAnswer() && now + stageNanos > plan.deadlineNanos();
     }
 
     private void answerCut(List<QueuedSample> cut) {
@@ -528,15 +399,11 @@ public final class BatchScheduler implements AutoCloseable {
                 s.rowShape = rowShape;
                 s.stage = stage;
                 s.enqueuedNanos = now;
-                if (s.request.plan().hasDeadline()) {
-                    queuedWithDeadline++;
-                }
-                queues.get(stage).add(s);
+                queues.add(stage, s);
             }
-            queued += survivors.size();
+            queued = queues.total();
             // this worker takes the next batch itself; wake another only for work beyond that one batch
-            long busyQueues = queues.stream().filter(q -> !q.isEmpty()).count();
-            if (busyQueues > 1 || queues.get(stage).size() > settings.maxBatchSize()) {
+            if (queues.moreThanOneBatch()) {
                 workArrived.signal();
             }
         } finally {
@@ -554,8 +421,7 @@ public final class BatchScheduler implements AutoCloseable {
         lock.lock();
         try {
             closed = true;
-            queues.forEach(left::addAll);
-            queues.forEach(PriorityQueue::clear);
+            left.addAll(queues.drain());
             queued = 0;
             workArrived.signalAll();
         } finally {
