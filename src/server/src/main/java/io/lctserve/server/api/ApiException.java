@@ -20,6 +20,10 @@ public class ApiException extends RuntimeException {
         return new ApiException(HttpStatus.NOT_FOUND, message);
     }
 
+    public static ApiException badRequest(String message) {
+        return new ApiException(HttpStatus.BAD_REQUEST, message);
+    }
+
     public static ApiException tooLarge(String message) {
         return new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, message);
     }

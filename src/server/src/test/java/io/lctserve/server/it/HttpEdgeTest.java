@@ -151,7 +151,49 @@ class HttpEdgeTest {
                 "/v2/models/fashion-mnist/infer",
                 "Content-Type: application/json\r\nContent-Encoding: br\r\n",
                 "xxxx"));
-        assertJsonError(r, 415, "Content-Encoding 'br' is not supported");
+        assertJsonError(r, 415, "Content-Encoding 'br' is not supported; send the body uncompressed, gzip or deflate");
+    }
+
+    /** Raw bytes through a socket: a request line and headers, then a binary body. */
+    Raw sendBytes(String head, byte[] body) throws IOException {
+        byte[] h = (head + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        byte[] all = java.util.Arrays.copyOf(h, h.length + body.length);
+        System.arraycopy(body, 0, all, h.length, body.length);
+        return send(new String(all, StandardCharsets.ISO_8859_1));
+    }
+
+    private static byte[] compress(byte[] data, boolean gzip) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.io.OutputStream z =
+                gzip ? new java.util.zip.GZIPOutputStream(out) : new java.util.zip.DeflaterOutputStream(out)) {
+            z.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void gzipAndDeflateBodiesAreDecompressedAndBoundedByTheSizeLimit() throws IOException {
+        byte[] json = ShippedModel.inferBody(0, 1, "{\"mode\":\"full\"}").getBytes(StandardCharsets.UTF_8);
+        String head = "POST /v2/models/fashion-mnist/infer HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                + "Content-Type: application/json\r\n";
+        Raw plain = sendBytes(head, json);
+        Raw gzip = sendBytes(head + "Content-Encoding: gzip\r\n", compress(json, true));
+        Raw deflate = sendBytes(head + "Content-Encoding: deflate\r\n", compress(json, false));
+        assertThat(plain.status()).isEqualTo(200);
+        assertThat(gzip.status()).as(gzip.body()).isEqualTo(200);
+        assertThat(gzip.body()).isEqualTo(plain.body());
+        assertThat(deflate.body()).isEqualTo(plain.body());
+
+        byte[] spaces = new byte[20_000_000]; // valid JSON white space the parser must read through
+        java.util.Arrays.fill(spaces, (byte) ' ');
+        spaces[0] = '{';
+        byte[] bomb = compress(spaces, true); // 20 MB in about 20 KB
+        assertThat(bomb.length).isLessThan(100_000);
+        assertJsonError(
+                sendBytes(head + "Content-Encoding: gzip\r\n", bomb),
+                413,
+                "request body exceeds the limit of 8388608 bytes (lctserve.max-request-bytes)");
+        assertJsonError(sendBytes(head + "Content-Encoding: gzip\r\n", json), 400, "the body is not valid gzip data");
     }
 
     @Test
