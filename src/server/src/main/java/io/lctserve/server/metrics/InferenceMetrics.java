@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +71,7 @@ public class InferenceMetrics {
         private final Timer queue;
         private final Counter refused;
         private final Map<String, Timer> requests = new ConcurrentHashMap<>();
+        private volatile long lastInferenceMillis;
 
         ModelMeters(MeterRegistry registry, String model, int stages, long fullModelMacs) {
             this.registry = registry;
@@ -170,7 +172,43 @@ public class InferenceMetrics {
             queue.record(nanos, TimeUnit.NANOSECONDS);
         }
 
+        /**
+         * Triton's statistics for this model name (versions share their meters): request counts and
+         * times by outcome, queue and compute time, samples answered, stage-0 runs.
+         */
+        public Map<String, Object> tritonStats() {
+            long[] success = {0, 0};
+            long[] fail = {0, 0};
+            requests.forEach((key, timer) -> {
+                long[] into = key.endsWith("|success") ? success : fail;
+                into[0] += timer.count();
+                into[1] += (long) timer.totalTime(TimeUnit.NANOSECONDS);
+            });
+            long computeNanos = 0;
+            for (Timer t : stageCompute) {
+                computeNanos += (long) t.totalTime(TimeUnit.NANOSECONDS);
+            }
+            long answered = 0;
+            for (Counter c : exits) {
+                answered += (long) c.count();
+            }
+            Map<String, Object> inference = new LinkedHashMap<>();
+            inference.put("success", Map.of("count", success[0], "ns", success[1]));
+            inference.put("fail", Map.of("count", fail[0], "ns", fail[1]));
+            inference.put("queue", Map.of("count", queue.count(), "ns", (long) queue.totalTime(TimeUnit.NANOSECONDS)));
+            inference.put("compute_infer", Map.of("count", stageCompute[0].count(), "ns", computeNanos));
+            Map<String, Object> stats = new LinkedHashMap<>();
+            stats.put("name", model);
+            stats.put("version", "");
+            stats.put("last_inference", lastInferenceMillis);
+            stats.put("inference_count", answered);
+            stats.put("execution_count", stageCompute[0].count());
+            stats.put("inference_stats", inference);
+            return stats;
+        }
+
         public void recordRequest(String mode, String outcome, long nanos) {
+            lastInferenceMillis = System.currentTimeMillis();
             requests.computeIfAbsent(mode + '|' + outcome, k -> Timer.builder("lctserve.requests")
                             .description("Inference requests, by model, mode and outcome")
                             .tags("model", model, "mode", mode, "outcome", outcome)

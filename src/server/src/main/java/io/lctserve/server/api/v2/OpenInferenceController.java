@@ -5,10 +5,12 @@ import io.lctserve.server.api.KnobBinder;
 import io.lctserve.server.api.ModelLookup;
 import io.lctserve.server.api.RequestRecord;
 import io.lctserve.server.config.LctServeProperties;
+import io.lctserve.server.inference.BatchingEngine;
 import io.lctserve.server.inference.InferenceResult;
 import io.lctserve.server.inference.InferenceService;
 import io.lctserve.server.inference.Knob;
 import io.lctserve.server.inference.ModelInput;
+import io.lctserve.server.metrics.InferenceMetrics;
 import io.lctserve.server.model.LoadedModel;
 import io.lctserve.server.model.ModelRegistry;
 import io.swagger.v3.oas.annotations.Operation;
@@ -16,6 +18,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
@@ -41,6 +44,8 @@ import tools.jackson.databind.json.JsonMapper;
 @Tag(name = "Open Inference Protocol (V2)")
 class OpenInferenceController {
 
+    private final BatchingEngine batching;
+    private final InferenceMetrics metrics;
     private final ModelRegistry registry;
     private final ApplicationAvailability availability;
     private final ModelLookup lookup;
@@ -50,6 +55,8 @@ class OpenInferenceController {
     private final JsonMapper json;
 
     OpenInferenceController(
+            BatchingEngine batching,
+            InferenceMetrics metrics,
             ModelRegistry registry,
             ApplicationAvailability availability,
             ModelLookup lookup,
@@ -57,6 +64,8 @@ class OpenInferenceController {
             LctServeProperties properties,
             JsonMapper json,
             ObjectProvider<BuildProperties> build) {
+        this.batching = batching;
+        this.metrics = metrics;
         this.json = json;
         this.registry = registry;
         this.availability = availability;
@@ -102,6 +111,29 @@ class OpenInferenceController {
     @Operation(summary = "Model metadata: input, outputs, labels, stages, presets and measured accuracy")
     ModelMetadata metadata(@PathVariable String name, @PathVariable(required = false) String version) {
         return ModelMetadata.of(lookup.find(name, version), registry.versions(name));
+    }
+
+    @GetMapping({"/models/{name}/config", "/models/{name}/versions/{version}/config"})
+    @Operation(summary = "The model's configuration as Triton gives it (for Triton clients' get_model_config)")
+    ModelConfig config(@PathVariable String name, @PathVariable(required = false) String version) {
+        LoadedModel model = lookup.find(name, version);
+        return ModelConfig.of(model, maxBatch, batching.scheduler(model));
+    }
+
+    @GetMapping({"/models/stats", "/models/{name}/stats", "/models/{name}/versions/{version}/stats"})
+    @Operation(
+            summary = "Triton's statistics: requests by outcome with their times, queue and compute time"
+                    + " (per model name: its versions share them)")
+    Map<String, Object> stats(
+            @PathVariable(required = false) String name, @PathVariable(required = false) String version) {
+        List<String> names = name == null
+                ? registry.names()
+                : List.of(lookup.find(name, version).name());
+        List<Map<String, Object>> stats = new ArrayList<>();
+        for (String n : names) {
+            stats.add(metrics.model(registry.find(n, null).orElseThrow()).tritonStats());
+        }
+        return Map.of("model_stats", stats);
     }
 
     @GetMapping({"/models/{name}/ready", "/models/{name}/versions/{version}/ready"})
