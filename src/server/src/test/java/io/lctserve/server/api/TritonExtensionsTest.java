@@ -56,4 +56,38 @@ class TritonExtensionsTest {
                 .andExpect(status().isOk())
                 .andExpect(jsonPath("$.model_stats.length()").value(1));
     }
+
+    @Test
+    void classCountAnswersTheTopClassesAsTritonsClassificationExtension() throws Exception {
+        String body = ErrorResponsesTest.input("[2,1,28,28]", "FP32", ErrorResponsesTest.zeros(2 * 784))
+                + ",\"outputs\":[{\"name\":\"probabilities\",\"parameters\":{\"class_count\":3}},{\"name\":\"class\"}]}";
+        mvc.perform(post("/v2/models/fashion-mnist/infer")
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .content(body))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.outputs[0].name").value("probabilities"))
+                .andExpect(jsonPath("$.outputs[0].datatype").value("BYTES"))
+                .andExpect(jsonPath("$.outputs[0].shape[0]").value(2))
+                .andExpect(jsonPath("$.outputs[0].shape[1]").value(3))
+                .andExpect(jsonPath("$.outputs[0].data[0]")
+                        .value(org.hamcrest.Matchers.matchesPattern("0\\.\\d+(E-\\d+)?:[0-9]:[A-Za-z/ -]+")))
+                .andExpect(jsonPath("$.outputs[1].name").value("class"));
+    }
+
+    @Test
+    void outputParametersAreCheckedLikeRequestParameters() throws Exception {
+        String[][] cases = {
+            {"{\"class_count\":11}", "class_count must be a whole number in 1..10, was 11"},
+            {"{\"classification\":1}", "unknown parameter 'classification' on output 'probabilities'"},
+        };
+        for (String[] c : cases) {
+            String body = ErrorResponsesTest.input("[1,1,28,28]", "FP32", ErrorResponsesTest.zeros(784))
+                    + ",\"outputs\":[{\"name\":\"probabilities\",\"parameters\":" + c[0] + "}]}";
+            mvc.perform(post("/v2/models/fashion-mnist/infer")
+                            .contentType(MediaType.APPLICATION_JSON)
+                            .content(body))
+                    .andExpect(status().isBadRequest())
+                    .andExpect(jsonPath("$.error", org.hamcrest.Matchers.containsString(c[1])));
+        }
+    }
 }

@@ -32,32 +32,76 @@ public record InferResponse(
      */
     public record Output(String name, String datatype, long[] shape, Object data) {}
 
+    /** Triton's classification extension: the top k classes instead of every probability. */
+    static final String CLASS_COUNT = "class_count";
+
+    /** Output parameters of the protocol that change nothing here (answers are always JSON). */
+    private static final List<String> IGNORED_OUTPUT_PARAMETERS = List.of("binary_data");
+
+    /**
+     * An output a request asked for.
+     *
+     * @param classCount Triton's classification: the top {@code classCount} classes (0: not asked)
+     */
+    record Wanted(String name, int classCount) {}
+
     /** The outputs a request names, every output when it names none. */
-    static List<String> requestedOutputs(List<InferRequest.RequestedOutput> requested) {
+    static List<Wanted> requestedOutputs(List<InferRequest.RequestedOutput> requested, int classes) {
         if (requested == null || requested.isEmpty()) {
-            return OUTPUTS;
+            return OUTPUTS.stream().map(name -> new Wanted(name, 0)).toList();
         }
-        return requested.stream()
-                .map(o -> {
-                    if (o == null || !OUTPUTS.contains(o.name())) {
-                        throw new InvalidRequestException(
-                                "unknown output '" + (o == null ? null : o.name()) + "'; outputs are " + OUTPUTS);
-                    }
-                    return o.name();
-                })
-                .toList();
+        return requested.stream().map(o -> wanted(o, classes)).toList();
+    }
+
+    private static Wanted wanted(InferRequest.RequestedOutput o, int classes) {
+        if (o == null || !OUTPUTS.contains(o.name())) {
+            throw new InvalidRequestException(
+                    "unknown output '" + (o == null ? null : o.name()) + "'; outputs are " + OUTPUTS);
+        }
+        int classCount = 0;
+        if (o.parameters() != null) {
+            for (Map.Entry<String, Object> p : o.parameters().entrySet()) {
+                if (p.getKey().equals(CLASS_COUNT)) {
+                    classCount = classCount(o.name(), p.getValue(), classes);
+                } else if (!IGNORED_OUTPUT_PARAMETERS.contains(p.getKey())) {
+                    throw new InvalidRequestException("unknown parameter '" + p.getKey() + "' on output '" + o.name()
+                            + "'; outputs take " + CLASS_COUNT + " (on " + PROBABILITIES + ") and binary_data");
+                }
+            }
+        }
+        return new Wanted(o.name(), classCount);
+    }
+
+    private static int classCount(String output, Object value, int classes) {
+        if (!output.equals(PROBABILITIES)) {
+            throw new InvalidRequestException(CLASS_COUNT + " applies to output " + PROBABILITIES + ", not " + output);
+        }
+        if (!(value instanceof Integer || value instanceof Long)
+                || ((Number) value).longValue() < 1
+                || ((Number) value).longValue() > classes) {
+            throw new InvalidRequestException(
+                    CLASS_COUNT + " must be a whole number in 1.." + classes + ", was " + value);
+        }
+        return ((Number) value).intValue();
     }
 
     /** The answer to request {@code id}: the named outputs, and what decided in {@code parameters}. */
-    static InferResponse of(LoadedModel model, String id, InferenceResult result, List<String> wanted) {
+    static InferResponse of(LoadedModel model, String id, InferenceResult result, List<Wanted> wanted) {
         BatchResult batch = result.batch();
         List<SampleResult> samples = batch.samples();
         int n = samples.size();
         List<Output> outputs = new ArrayList<>();
-        for (String name : wanted) {
+        for (Wanted w : wanted) {
+            String name = w.name();
             outputs.add(
                     switch (name) {
-                        case PROBABILITIES -> probabilities(samples, model.classes());
+                        case PROBABILITIES ->
+                            w.classCount() > 0
+                                    ? topClasses(
+                                            samples,
+                                            w.classCount(),
+                                            model.manifest().labels())
+                                    : probabilities(samples, model.classes());
                         case CLASS ->
                             new Output(
                                     CLASS,
@@ -94,6 +138,24 @@ public record InferResponse(
         parameters.put("deadline_cut", batch.deadlineCut());
         parameters.put("macs_fraction", batch.macsFraction());
         return new InferResponse(model.name(), model.version(), id, parameters, outputs);
+    }
+
+    /** Triton's classification output: per sample the top k as "value:index:label", most likely first. */
+    private static Output topClasses(List<SampleResult> samples, int k, List<String> labels) {
+        List<String> data = new ArrayList<>(samples.size() * k);
+        for (SampleResult s : samples) {
+            float[] p = s.probabilities();
+            Integer[] order = new Integer[p.length];
+            for (int c = 0; c < p.length; c++) {
+                order[c] = c;
+            }
+            java.util.Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
+            for (int j = 0; j < k; j++) {
+                int c = order[j];
+                data.add(p[c] + ":" + c + ":" + labels.get(c));
+            }
+        }
+        return new Output(PROBABILITIES, "BYTES", new long[] {samples.size(), k}, data);
     }
 
     private static Output probabilities(List<SampleResult> samples, int classes) {

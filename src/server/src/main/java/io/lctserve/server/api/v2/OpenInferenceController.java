@@ -201,7 +201,7 @@ class OpenInferenceController {
         record.model(model);
         Knob knob = KnobBinder.bind(request.parameters());
         record.knob(knob);
-        List<String> outputs = InferResponse.requestedOutputs(request.outputs());
+        List<InferResponse.Wanted> outputs = InferResponse.requestedOutputs(request.outputs(), model.classes());
         ModelInput input =
                 TensorDecoder.decode(request.inputs(), model.manifest().input(), maxBatch, binary);
         InferenceResult result = inference.infer(model, input, knob, record.receivedNanos(), false);
