@@ -1,22 +1,14 @@
 package io.lctserve.runtime.batching;
 
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import io.lctserve.core.exit.ComputeCost;
-import io.lctserve.core.exit.Probabilities;
 import io.lctserve.runtime.ExitPlan;
 import io.lctserve.runtime.ProgressivePredictor;
-import io.lctserve.runtime.SampleResult;
-import io.lctserve.runtime.StageLatency;
 import io.lctserve.runtime.StageListener;
 import io.lctserve.runtime.StagedSessions;
-import io.lctserve.runtime.Tensors;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -40,24 +32,24 @@ import java.util.concurrent.locks.ReentrantLock;
  * through {@link ProgressivePredictor} (the same answers): handing a lone request to a worker thread
  * and back costs two thread wake-ups, as much as the model itself at batch 1 on a small CPU.
  *
- * <p>Longer than this project's ~300 lines on purpose: the three ways a request is answered (alone,
- * batched stage by stage, cut by its deadline) and the workers' life share one lock and one set of
- * counters, and read best in one place; the queue policy is {@link StageQueues}'.
+ * <p>A little over this project's ~300 lines on purpose: the three ways a request is answered
+ * (alone, batched stage by stage, cut by its deadline) and the workers' life share one lock and one
+ * set of counters, and read best in one place; the queue policy is {@link StageQueues}', a stage
+ * run {@link StageStep}'s.
  */
 public final class BatchScheduler implements AutoCloseable {
 
     private final ProgressivePredictor predictor;
     private final StagedSessions sessions;
-    private final StageLatency latency;
     private final StageListener listener;
     private final ComputePermits permits;
     private final BatchingSettings settings;
     private final ComputeCost cost;
-    private final int classes;
     private final long[] inputRowShape;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition workArrived = lock.newCondition();
     private final StageQueues queues; // guarded by lock
+    private final StageStep step;
     private final List<Thread> workers = new ArrayList<>();
     /** One per worker: held by a worker thread, or by a caller running its request alone, while it computes. */
     private final Semaphore runners;
@@ -83,17 +75,16 @@ public final class BatchScheduler implements AutoCloseable {
         this.predictor = predictor;
         this.sessions = predictor.sessions();
         this.runners = new Semaphore(settings.workers());
-        this.latency = predictor.latency();
         this.listener = listener;
         this.permits = permits;
         this.settings = settings;
         this.cost = sessions.cost();
-        this.classes = sessions.classes();
         List<Long> shape = sessions.manifest().input().shape();
         this.inputRowShape = shape.subList(1, shape.size()).stream()
                 .mapToLong(Long::longValue)
                 .toArray();
-        this.queues = new StageQueues(sessions.exitCount(), settings, latency);
+        this.queues = new StageQueues(sessions.exitCount(), settings, predictor.latency());
+        this.step = new StageStep(sessions, predictor.latency(), listener);
         for (int i = 0; i < settings.workers(); i++) {
             Thread worker = new Thread(this::work, "lctserve-batch-" + name + "-" + i);
             worker.setDaemon(true);
@@ -242,7 +233,7 @@ public final class BatchScheduler implements AutoCloseable {
                 if (taken == null) {
                     continue; // another worker took it
                 }
-                answerCut(taken.cut);
+                step.answerCut(taken.cut);
                 if (!taken.samples.isEmpty()) {
                     try {
                         run(taken);
@@ -286,105 +277,14 @@ public final class BatchScheduler implements AutoCloseable {
         return new Taken(chosen, samples, cut, nextBatch++, now);
     }
 
-    private void answerCut(List<QueuedSample> cut) {
-        for (QueuedSample s : cut) {
-            ExitPlan plan = s.request.plan();
-            int answeredAt = s.stage - 1; // the last stage it ran
-            answer(s, s.trace.answer(plan.mode(), answeredAt, true, cost.macs(plan.mode(), answeredAt)));
-        }
-    }
-
-    private void answer(QueuedSample s, SampleResult result) {
-        listener.answered(result.exitStage(), result.macs());
-        if (result.deadlineCut()) {
-            listener.degraded(result.exitStage());
-        }
-        s.request.answer(s.index, result);
-    }
-
     private void run(Taken taken) throws OrtException {
-        int k = taken.stage;
-        List<QueuedSample> samples = taken.samples;
-        int n = samples.size();
-        Map<PendingRequest, Boolean> requests = new IdentityHashMap<>();
-        for (QueuedSample s : samples) {
-            listener.queued(k, taken.now - s.enqueuedNanos);
-            if (k == 0) {
-                s.request.markStarted(taken.now);
-            }
-            requests.put(s.request, Boolean.TRUE);
+        List<QueuedSample> survivors = step.run(taken.stage, taken.samples, taken.id, taken.now);
+        if (!survivors.isEmpty()) {
+            enqueue(taken.stage + 1, survivors);
         }
-        long started = System.nanoTime();
-        List<float[]> rows = new ArrayList<>(n);
-        samples.forEach(s -> rows.add(s.features));
-        List<QueuedSample> survivors = new ArrayList<>(n);
-        List<float[]> survivorFeatures;
-        long[] survivorShape;
-        try (OnnxTensor x = Tensors.stack(rows, samples.get(0).rowShape);
-                OrtSession.Result result = sessions.runStage(k, x)) {
-            OnnxTensor h = sessions.stageOutput(k, result);
-            boolean[] continues = new boolean[n];
-            int[] needHead = new int[n];
-            int reading = 0;
-            for (int i = 0; i < n; i++) {
-                ExitPlan plan = samples.get(i).request.plan();
-                continues[i] = k < plan.lastStage() && !deadlineStops(plan, k + 1, n);
-                if (plan.mode().consultsEveryHead() || !continues[i]) {
-                    needHead[reading++] = i;
-                }
-            }
-            float[] p = reading == 0 ? null : headProbabilities(k, h, needHead, reading, n);
-            long nanos = System.nanoTime() - started;
-            latency.record(k, n, nanos);
-            listener.stageRan(k, n, nanos);
-            listener.merged(k, requests.size());
-            for (PendingRequest request : requests.keySet()) {
-                request.addStageTime(k, taken.id, nanos);
-            }
-            for (int j = 0; j < reading; j++) {
-                samples.get(needHead[j]).trace.observe(k, p, j * classes, classes);
-            }
-            int[] survivorRows = new int[n];
-            for (int i = 0; i < n; i++) {
-                QueuedSample s = samples.get(i);
-                ExitPlan plan = s.request.plan();
-                boolean byRule = s.trace.exitsByRule(plan, k);
-                if (byRule || !continues[i]) {
-                    boolean deadlineCut = !byRule && k < plan.lastStage();
-                    answer(s, s.trace.answer(plan.mode(), k, deadlineCut, cost.macs(plan.mode(), k)));
-                } else {
-                    survivorRows[survivors.size()] = i;
-                    survivors.add(s);
-                }
-            }
-            if (survivors.isEmpty()) {
-                return;
-            }
-            survivorFeatures = Tensors.rows(h, survivorRows, survivors.size());
-            survivorShape = Tensors.rowShape(h);
-        }
-        enqueue(k + 1, survivors, survivorFeatures, survivorShape);
     }
 
-    private boolean deadlineStops(ExitPlan plan, int nextStage, int batch) {
-        return plan.hasDeadline() && System.nanoTime() + latency.predictNanos(nextStage, batch) > plan.deadlineNanos();
-    }
-
-    /** Head k's probabilities for the rows {@code needHead[0 .. reading)} of {@code h}, in that order. */
-    private float[] headProbabilities(int k, OnnxTensor h, int[] needHead, int reading, int n) throws OrtException {
-        float[] p;
-        if (reading == n) {
-            p = sessions.headLogits(k, h);
-        } else {
-            try (OnnxTensor some = Tensors.gatherRows(h, needHead, reading)) {
-                p = sessions.headLogits(k, some);
-            }
-        }
-        Probabilities.softmaxRows(p, classes);
-        return p;
-    }
-
-    private void enqueue(int stage, List<QueuedSample> survivors, List<float[]> features, long[] rowShape) {
+    private void enqueue(int stage, List<QueuedSample> survivors) {
         lock.lock();
         try {
             if (closed) {
@@ -395,8 +295,6 @@ public final class BatchScheduler implements AutoCloseable {
             long now = System.nanoTime();
             for (int i = 0; i < survivors.size(); i++) {
                 QueuedSample s = survivors.get(i);
-                s.features = features.get(i);
-                s.rowShape = rowShape;
                 s.stage = stage;
                 s.enqueuedNanos = now;
                 queues.add(stage, s);

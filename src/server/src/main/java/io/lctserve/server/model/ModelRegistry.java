@@ -1,13 +1,9 @@
 package io.lctserve.server.model;
 
-import ai.onnxruntime.OrtException;
-import io.lctserve.core.model.InvalidModelException;
-import io.lctserve.core.model.ModelFolder;
 import io.lctserve.core.model.ModelRepository;
 import io.lctserve.runtime.SessionSettings;
 import io.lctserve.server.config.LctServeProperties;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,7 +18,6 @@ import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -47,10 +42,8 @@ public class ModelRegistry implements DisposableBean {
                     ? Long.compare(Long.parseLong(a), Long.parseLong(b))
                     : a.compareTo(b));
 
-    private static final int WARM_UP_ROUNDS = 3;
-
     private final Path repository;
-    private final SessionSettings settings;
+    private final ModelLoader loader;
     private final ScheduledExecutorService poller;
     // Replaced whole under the lock, read without it.
     private volatile Map<String, NavigableMap<String, LoadedModel>> models = Map.of();
@@ -61,7 +54,7 @@ public class ModelRegistry implements DisposableBean {
 
     public ModelRegistry(LctServeProperties properties) {
         this.repository = properties.modelRepository().toAbsolutePath().normalize();
-        this.settings = new SessionSettings(properties.intraOpThreads());
+        this.loader = new ModelLoader(new SessionSettings(properties.intraOpThreads()));
         rescan();
         if (models.isEmpty()) {
             log.error("No model of {} could be loaded", repository);
@@ -126,21 +119,21 @@ public class ModelRegistry implements DisposableBean {
             if (unloaded.contains(key.substring(0, key.indexOf('/')))) {
                 continue;
             }
-            String fingerprint = fingerprint(e.getValue());
+            String fingerprint = ModelLoader.fingerprint(e.getValue());
             if (fingerprint.equals(fingerprints.get(key))) {
                 continue;
             }
             fingerprints.put(key, fingerprint);
             LoadedModel serving = get(next, key);
             try {
-                LoadedModel loaded = open(e.getValue(), key);
+                LoadedModel loaded = loader.open(e.getValue(), key);
                 LoadedModel old = put(next, loaded);
                 newFailures.remove(key);
                 if (old != null) {
                     retire.add(old);
                 }
                 changes.add((serving == null ? "loaded " : "replaced ") + key);
-            } catch (LoadFailure f) {
+            } catch (ModelLoader.LoadFailure f) {
                 newFailures.put(
                         key,
                         serving == null
@@ -179,66 +172,6 @@ public class ModelRegistry implements DisposableBean {
         unloaded.remove(name);
         fingerprints.keySet().removeIf(k -> k.startsWith(name + "/"));
         return rescan();
-    }
-
-    /** A folder's contents as far as reloading cares: its files' names, sizes and modification times. */
-    private static String fingerprint(Path folder) {
-        try (Stream<Path> files = Files.list(folder)) {
-            StringBuilder sb = new StringBuilder();
-            for (Path f : files.sorted().toList()) {
-                sb.append(f.getFileName())
-                        .append(':')
-                        .append(Files.size(f))
-                        .append(':')
-                        .append(Files.getLastModifiedTime(f).toMillis())
-                        .append(';');
-            }
-            return sb.toString();
-        } catch (IOException e) {
-            return "unreadable:" + e.getMessage();
-        }
-    }
-
-    private static final class LoadFailure extends Exception {
-        final String reason;
-
-        LoadFailure(String reason) {
-            super(reason, null, false, false);
-            this.reason = reason;
-        }
-    }
-
-    private LoadedModel open(Path folder, String key) throws LoadFailure {
-        try {
-            LoadedModel model = LoadedModel.open(ModelFolder.load(folder), settings, WARM_UP_ROUNDS);
-            if (!key.equals(model.name() + "/" + model.version())) {
-                model.close();
-                throw new LoadFailure("model folder " + key + " holds " + model.name() + "/" + model.version());
-            }
-            log.info(
-                    "Loaded model {} version {} from {}: {} stages, {} labels, {} MACs for the full model",
-                    model.name(),
-                    model.version(),
-                    folder,
-                    model.exitCount(),
-                    model.classes(),
-                    model.cost().fullModel());
-            return model;
-        } catch (InvalidModelException e) {
-            log.error("Model folder {} is invalid and will not be served: {}", folder, e.getMessage());
-            throw new LoadFailure(withinRepository(e.getMessage(), folder, key));
-        } catch (OrtException | RuntimeException e) {
-            log.error("Model folder {} could not be opened and will not be served", folder, e);
-            throw new LoadFailure(withinRepository("model folder " + folder + ": " + e.getMessage(), folder, key));
-        }
-    }
-
-    /**
-     * A failure as clients see it (readiness, 503 bodies): folders named within the repository
-     * ({@code fm/1}), not by where the repository sits on the server's disk; the log keeps the full path.
-     */
-    private static String withinRepository(String message, Path folder, String key) {
-        return message.replace(folder.toAbsolutePath().toString(), key).replace(folder.toString(), key);
     }
 
     private static Map<String, NavigableMap<String, LoadedModel>> copy(
