@@ -55,6 +55,13 @@ final class EvaluateCommand implements Callable<Integer> {
                     + " --submodel K), shown beside sub-model K in the report. Repeatable.")
     List<Path> submodelReferences = new ArrayList<>();
 
+    @Option(
+            names = "--compare",
+            paramLabel = "DIR",
+            description = "Model folder of the same task trained another way (another --mode or --critic-loss),"
+                    + " drawn beside this one on the report's training-methods chart. Repeatable.")
+    List<Path> compare = new ArrayList<>();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -76,16 +83,34 @@ final class EvaluateCommand implements Callable<Integer> {
                     "the test images are 1x" + test.rows() + "x" + test.cols() + " but the model takes "
                             + staged.manifest().input().shape().subList(1, 4));
         }
-        if (report == null && (!submodelReferences.isEmpty() || backpropReference != null)) {
+        if (report == null && (!submodelReferences.isEmpty() || backpropReference != null || !compare.isEmpty())) {
             throw new IllegalArgumentException(
-                    "--submodel-reference and --backprop-reference go into the report: add --report DIR");
+                    "--submodel-reference, --backprop-reference and --compare go into the report: add --report DIR");
+        }
+        List<StagedModel> others = new ArrayList<>();
+        for (Path dir : compare) {
+            StagedModel other = ModelFolder.load(dir);
+            if (!other.manifest().labels().equals(staged.manifest().labels())
+                    || !other.manifest()
+                            .input()
+                            .shape()
+                            .equals(staged.manifest().input().shape())) {
+                throw new IllegalArgumentException(
+                        dir + " is not a model of the same task: its labels or input shape differ from " + model);
+            }
+            others.add(other);
         }
         ExitAnalysis analysis = ModelEvaluation.analyze(staged, test);
         PrintWriter out = spec.commandLine().getOut();
         out.print(ModelEvaluation.report(analysis, staged.manifest().presets()));
         if (report != null) {
             Manifest baseline = backpropReference == null ? null : BackpropBaseline.load(backpropReference);
-            Report.write(report, staged.manifest(), analysis, baseline, submodels(staged, analysis, baseline));
+            List<Report.Compared> compared = new ArrayList<>();
+            for (StagedModel other : others) {
+                compared.add(new Report.Compared(other.manifest(), ModelEvaluation.analyze(other, test)));
+            }
+            Report.write(
+                    report, staged.manifest(), analysis, baseline, submodels(staged, analysis, baseline), compared);
             out.println("wrote " + report.resolve("REPORT.md") + " and its plots");
         }
         return 0;

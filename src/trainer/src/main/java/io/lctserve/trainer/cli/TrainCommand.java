@@ -4,9 +4,10 @@ import io.lctserve.core.data.IdxDataset;
 import io.lctserve.core.data.ImageSet;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.trainer.nn.NetworkConfig;
+import io.lctserve.trainer.training.CriticLoss;
 import io.lctserve.trainer.training.TrainingMode;
 import io.lctserve.trainer.training.TrainingOptions;
-import java.io.IOException;
+import io.lctserve.trainer.training.TrainingOptions.Augmentation;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,28 +42,66 @@ final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--mode",
             paramLabel = "MODE",
-            description = "lct (local critic training) or backprop. Default: lct")
+            description = "lct: local critic training, each stage learns from its own critic (pipelines);"
+                    + " joint: every head's loss backpropagated through the whole network (SDN/BranchyNet);"
+                    + " backprop: the main loss only, early heads as probes (the baseline). Default: lct")
     String mode = "lct";
+
+    @Option(
+            names = "--critic-loss",
+            paramLabel = "LOSS",
+            description = "What each LCT critic learns: cascade (the paper's: predict the next head's loss, Adam),"
+                    + " ce (its own cross-entropy, in the stage's SGD), hybrid (cascade + --critic-ce-weight x"
+                    + " cross-entropy, SGD, clipped). Default: ${DEFAULT-VALUE}")
+    String criticLoss = DEFAULTS.criticLoss().label();
+
+    @Option(
+            names = "--pipeline",
+            paramLabel = "off|on|N",
+            description = "LCT only. on: one worker thread per core (at most one per stage), the stages split into"
+                    + " groups of equal cost, activations handed on through bounded queues; N: that many workers;"
+                    + " off: stages one after another on one thread (bit-for-bit reproducible)."
+                    + " Default: on for lct, off otherwise")
+    String pipeline;
 
     @Option(names = "--epochs", description = "Default: ${DEFAULT-VALUE}")
     int epochs = DEFAULTS.epochs();
 
-    @Option(names = "--batch-size", description = "Default: ${DEFAULT-VALUE}")
-    int batchSize = DEFAULTS.batchSize();
+    @Option(
+            names = "--batch-size",
+            description = "Default: 128, or smaller (down to 32) when that leaves fewer than 100 steps per epoch,"
+                    + " so a small data set gets enough optimizer steps")
+    Integer batchSize;
 
-    @Option(names = "--lr", description = "Main network SGD learning rate. Default: ${DEFAULT-VALUE}")
-    float learningRate = DEFAULTS.learningRate();
+    @Option(
+            names = "--lr",
+            description = "Main network SGD learning rate. Default: 0.05 at batch 128, scaled with the batch size")
+    Float learningRate;
+
+    @Option(
+            names = "--warmup-steps",
+            description = "Optimizer steps of linear learning-rate warm-up (at most a tenth of the run)."
+                    + " Default: ${DEFAULT-VALUE}")
+    int warmupSteps = DEFAULTS.warmupSteps();
 
     @Option(names = "--critic-lr", description = "Critic Adam learning rate. Default: ${DEFAULT-VALUE}")
     float criticLearningRate = DEFAULTS.criticLearningRate();
 
     @Option(
             names = "--critic-ce-weight",
-            description =
-                    "Adds this much cross-entropy to each critic's cascaded loss (0 = the paper's). Default: ${DEFAULT-VALUE}")
+            description = "Weight of the cross-entropy term in --critic-loss hybrid. Default: ${DEFAULT-VALUE}")
     float criticCeWeight = DEFAULTS.criticCeWeight();
 
-    @Option(names = "--no-augment", description = "Train without random shifts and flips.")
+    @Option(
+            names = "--augment",
+            split = ",",
+            paramLabel = "shift|flip|none",
+            description = "Training augmentation: shift (random shifts up to 2 px), flip (random horizontal flips:"
+                    + " right for clothes and natural images, wrong for digits, text and most scans), none."
+                    + " Default: shift")
+    List<String> augment;
+
+    @Option(names = "--no-augment", description = "Same as --augment none.")
     boolean noAugment;
 
     @Option(names = "--seed", description = "Default: ${DEFAULT-VALUE}")
@@ -70,9 +109,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(
             names = "--validation",
-            description = "Images held out from the end of the training data for"
-                    + " validation and calibration. Default: ${DEFAULT-VALUE}")
-    int validationSize = 5000;
+            paramLabel = "N|FRACTION",
+            description = "Images held out from the end of the training data for validation and preset"
+                    + " calibration: a count (5000) or a fraction (0.1). Default: 0.1, at least 500 and at most 5000"
+                    + " images (a fifth of the data when that is less than 500)")
+    String validation;
 
     @Option(names = "--limit", description = "Train on only the first N training images (0 = all). Default: 0")
     int limit;
@@ -102,7 +143,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--critic-channels", description = "Filters of each critic convolution. Default: 32")
     Integer criticChannels;
 
-    @Option(names = "--threads", description = "PyTorch intra-op threads (0 = DJL's default).")
+    @Option(
+            names = "--threads",
+            description = "Cores to use (0 = all): shared among the pipeline's workers as PyTorch intra-op threads.")
     int threads;
 
     @Option(
@@ -118,53 +161,116 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainingMode trainingMode = TrainingMode.parse(mode);
+        CriticLoss loss = CriticLoss.parse(criticLoss);
+        Augmentation augmentation = augmentation();
         Manifest baseline = backpropReference == null ? null : BackpropBaseline.load(backpropReference);
-        if (threads > 0) {
-            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
-            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        ImageSet all = IdxDataset.train(data.data);
+        ImageSet test = IdxDataset.test(data.data);
+        if (test.rows() != all.rows() || test.cols() != all.cols()) {
+            throw new IllegalArgumentException("the test images are " + test.rows() + "x" + test.cols()
+                    + " but the training images are " + all.rows() + "x" + all.cols());
         }
-        TrainingRun.Splits splits = splits();
+        int classes = Arrays.stream(all.labels()).max().orElse(0) + 1;
+        List<String> labels = data.labelsFor(classes);
+        int held = DataFit.validationImages(validation, all.size());
+        ImageSet validationImages = DataOptions.validationSplit(all, held);
+        int trainable = all.size() - held;
+        ImageSet train = all.slice(0, limit > 0 ? Math.min(limit, trainable) : trainable);
+        NetworkConfig config = networkConfig(train, classes);
+        int cores = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        int workers = workers(trainingMode, config.stageCount(), cores);
+        // PyTorch's intra-op thread count is one per process: each worker gets its share of the cores.
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(Math.max(1, cores / workers)));
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+
+        if (testLimit > 0 && testLimit < test.size()) {
+            test = test.slice(0, testLimit);
+        }
+        int batch = batchSize != null ? batchSize : DataFit.batchSize(train.size());
         TrainingOptions options = new TrainingOptions(
                 trainingMode,
+                loss,
                 epochs,
-                batchSize,
-                learningRate,
+                batch,
+                learningRate != null ? learningRate : DataFit.learningRate(batch),
                 DEFAULTS.momentum(),
                 DEFAULTS.weightDecay(),
                 criticLearningRate,
                 criticCeWeight,
-                !noAugment,
-                seed);
-        TrainingRun run = new TrainingRun(
-                output,
-                splits,
-                networkConfig(splits.train(), splits.labels().size()),
-                options,
-                new TrainingRun.Reference(baseline, backpropReference),
-                "java -jar src/trainer/target/lctserve-trainer.jar "
-                        + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
-                threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
-        return run.run(spec.commandLine().getOut());
-    }
-
-    /** Training, validation (the end of the training data) and test images; the output folder is made once they read. */
-    private TrainingRun.Splits splits() throws IOException {
-        ImageSet all = IdxDataset.train(data.data);
-        ImageSet validation = DataOptions.validationSplit(all, validationSize);
-        int trainable = all.size() - validationSize;
-        ImageSet train = all.slice(0, limit > 0 ? Math.min(limit, trainable) : trainable);
-        ImageSet test = IdxDataset.test(data.data);
-        if (testLimit > 0 && testLimit < test.size()) {
-            test = test.slice(0, testLimit);
+                augmentation,
+                warmupSteps,
+                seed,
+                workers);
+        for (String warning : DataFit.warnings(train.size(), held, batch, epochs, classes)) {
+            spec.commandLine().getErr().println("warning: " + warning);
         }
-        int classes = Arrays.stream(all.labels()).max().orElse(0) + 1;
-        List<String> labels = data.labelsFor(classes);
         Files.createDirectories(output);
         if (!Files.isWritable(output)) {
             throw new AccessDeniedException(output.toString());
         }
         String dataset = data.data.toAbsolutePath().normalize().getFileName() + "/t10k (" + test.size() + " images)";
-        return new TrainingRun.Splits(train, validation, test, labels, dataset);
+        TrainingRun run = new TrainingRun(
+                output,
+                new TrainingRun.Splits(train, validationImages, test, labels, dataset),
+                config,
+                options,
+                new TrainingRun.Reference(baseline, backpropReference),
+                "java -jar src/trainer/target/lctserve-trainer.jar "
+                        + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
+                cores);
+        return run.run(spec.commandLine().getOut());
+    }
+
+    /** Pipeline workers: {@code --pipeline} checked against the mode and the network. */
+    private int workers(TrainingMode trainingMode, int stages, int cores) {
+        String p = pipeline != null ? pipeline.trim() : trainingMode == TrainingMode.LCT && stages > 1 ? "on" : "off";
+        if (p.equals("off")) {
+            return 1;
+        }
+        if (trainingMode != TrainingMode.LCT) {
+            throw new IllegalArgumentException("--pipeline " + p + " needs --mode lct: under --mode "
+                    + trainingMode.label() + " gradients cross stage boundaries, so the stages cannot train apart");
+        }
+        if (stages < 2) {
+            throw new IllegalArgumentException(
+                    "--pipeline " + p + " needs a network of at least 2 stages; this one has " + stages);
+        }
+        if (p.equals("on")) {
+            return Math.max(1, Math.min(stages, cores));
+        }
+        int n;
+        try {
+            n = Integer.parseInt(p);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--pipeline takes off, on or a worker count, was '" + p + "'");
+        }
+        if (n < 1 || n > stages) {
+            throw new IllegalArgumentException(
+                    "--pipeline " + n + ": workers must be 1.." + stages + " (one per stage at most)");
+        }
+        return n;
+    }
+
+    private Augmentation augmentation() {
+        if (noAugment) {
+            return Augmentation.NONE;
+        }
+        if (augment == null) {
+            return DEFAULTS.augmentation();
+        }
+        boolean shift = false;
+        boolean flip = false;
+        for (String a : augment) {
+            switch (a.trim()) {
+                case "shift" -> shift = true;
+                case "flip" -> flip = true;
+                case "none" -> {}
+                default ->
+                    throw new IllegalArgumentException(
+                            "unknown augmentation '" + a + "' (expected shift, flip or none)");
+            }
+        }
+        return new Augmentation(shift, flip);
     }
 
     /** The default network for this data, with whatever the options override. */

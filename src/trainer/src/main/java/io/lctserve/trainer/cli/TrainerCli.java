@@ -20,8 +20,8 @@ import picocli.CommandLine.Command;
 public final class TrainerCli {
 
     public static void main(String[] args) throws Exception {
-        if (!OneDnnIsaCap.isSet()) {
-            System.exit(OneDnnIsaCap.relaunch(TrainerCli.class, args));
+        if (!NativeSettings.isSet()) {
+            System.exit(NativeSettings.relaunch(TrainerCli.class, args));
         }
         CommandLine cli = commandLine();
         int code = cli.execute(args);

@@ -16,6 +16,7 @@ import io.lctserve.trainer.export.OnnxParity;
 import io.lctserve.trainer.export.StagedOnnxExporter;
 import io.lctserve.trainer.nn.NetworkConfig;
 import io.lctserve.trainer.nn.StagedNetwork;
+import io.lctserve.trainer.training.CriticLoss;
 import io.lctserve.trainer.training.DjlStagedForward;
 import io.lctserve.trainer.training.LocalCriticTrainer;
 import io.lctserve.trainer.training.TrainingHistory;
@@ -40,8 +41,6 @@ final class TrainingRun {
 
     /** The same network trained by backprop, whose main-head accuracy the manifest records beside this one's. */
     record Reference(Manifest manifest, Path folder) {}
-
-    private static final String SCHEDULE = "linear warm-up over half an epoch, then cosine";
 
     private final Path output;
     private final Splits splits;
@@ -136,12 +135,24 @@ final class TrainingRun {
                 training);
     }
 
+    private static String method(TrainingOptions o) {
+        return switch (o.mode()) {
+            case LCT -> "local critic training (" + o.criticLoss().description() + ")";
+            case JOINT -> "joint multi-exit backprop (every head's cross-entropy through the whole network)";
+            case BACKPROP -> "backprop";
+        };
+    }
+
     /** How the model was made, for the manifest's {@code training} record. */
     private Map<String, Object> trainingRecord(TrainingHistory history) {
         TrainingOptions o = history.options();
         Map<String, Object> t = new LinkedHashMap<>();
-        t.put("method", o.mode() == TrainingMode.LCT ? "local critic training (cascaded critic loss)" : "backprop");
+        t.put("method", method(o));
         t.put("mode", o.mode().label());
+        if (o.mode() == TrainingMode.LCT) {
+            t.put("criticLoss", o.criticLoss().label());
+            t.put("pipelineWorkers", o.workers());
+        }
         t.put("command", command);
         t.put("epochs", o.epochs());
         t.put("batchSize", o.batchSize());
@@ -150,15 +161,23 @@ final class TrainingRun {
         main.put("learningRate", o.learningRate());
         main.put("momentum", o.momentum());
         main.put("weightDecay", o.weightDecay());
-        main.put("schedule", SCHEDULE);
+        main.put("schedule", history.schedule());
         t.put("mainOptimizer", main);
-        Map<String, Object> critic = new LinkedHashMap<>();
-        critic.put("type", "adam");
-        critic.put("learningRate", o.criticLearningRate());
-        critic.put("schedule", SCHEDULE);
-        t.put("criticOptimizer", critic);
-        t.put("criticCeWeight", o.criticCeWeight());
-        t.put("augment", o.augment() ? "random shift up to 2 px, horizontal flip" : "none");
+        if (o.mode() == TrainingMode.LCT && o.criticLoss() == CriticLoss.CASCADE) {
+            Map<String, Object> critic = new LinkedHashMap<>();
+            critic.put("type", "adam");
+            critic.put("learningRate", o.criticLearningRate());
+            critic.put("schedule", history.schedule());
+            t.put("criticOptimizer", critic);
+        } else {
+            t.put(
+                    "criticOptimizer",
+                    "the main SGD" + (o.criticLoss() == CriticLoss.HYBRID ? ", gradients clipped" : ""));
+        }
+        if (o.mode() == TrainingMode.LCT && o.criticLoss() == CriticLoss.HYBRID) {
+            t.put("criticCeWeight", o.criticCeWeight());
+        }
+        t.put("augment", o.augmentation().describe());
         t.put("seed", o.seed());
         t.put("trainImages", splits.train().size());
         t.put("validationImages", splits.validation().size());

@@ -1,12 +1,13 @@
 package io.lctserve.trainer.data;
 
 import io.lctserve.core.data.ImageSet;
+import io.lctserve.trainer.training.TrainingOptions.Augmentation;
 import java.util.Random;
 
 /**
  * Cuts an {@link ImageSet} into minibatches of pixels scaled to [0, 1], in a seeded random order
  * per epoch, with optional light augmentation: a random shift of up to 2 pixels (zero padded, as a
- * random crop of the padded image) and a random horizontal flip.
+ * random crop of the padded image) and a random horizontal flip, each as asked.
  */
 public final class BatchSampler {
 
@@ -14,15 +15,31 @@ public final class BatchSampler {
 
     private final ImageSet data;
     private final int batchSize;
-    private final boolean augment;
+    private final Augmentation augmentation;
     private final Random random;
     private int[] order;
 
-    public BatchSampler(ImageSet data, int batchSize, boolean augment, long seed) {
+    public BatchSampler(ImageSet data, int batchSize, Augmentation augmentation, long seed) {
         this.data = data;
         this.batchSize = batchSize;
-        this.augment = augment;
+        this.augmentation = augmentation;
         this.random = new Random(seed);
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public int pixelsPerImage() {
+        return data.pixelsPerImage();
+    }
+
+    public int rows() {
+        return data.rows();
+    }
+
+    public int cols() {
+        return data.cols();
     }
 
     /** Number of full batches per epoch (a last partial batch is dropped while training). */
@@ -51,7 +68,7 @@ public final class BatchSampler {
         for (int i = 0; i < batchSize; i++) {
             int index = order[b * batchSize + i];
             labels[i] = data.labels()[index];
-            if (augment) {
+            if (augmentation.shift() || augmentation.flip()) {
                 data.copyScaled(index, image, 0);
                 shiftAndFlip(image, pixels, i * n);
             } else {
@@ -63,9 +80,9 @@ public final class BatchSampler {
     private void shiftAndFlip(float[] image, float[] out, int offset) {
         int rows = data.rows();
         int cols = data.cols();
-        int dy = random.nextInt(2 * MAX_SHIFT + 1) - MAX_SHIFT;
-        int dx = random.nextInt(2 * MAX_SHIFT + 1) - MAX_SHIFT;
-        boolean flip = random.nextBoolean();
+        int dy = augmentation.shift() ? random.nextInt(2 * MAX_SHIFT + 1) - MAX_SHIFT : 0;
+        int dx = augmentation.shift() ? random.nextInt(2 * MAX_SHIFT + 1) - MAX_SHIFT : 0;
+        boolean flip = augmentation.flip() && random.nextBoolean();
         for (int y = 0; y < rows; y++) {
             int sy = y + dy;
             for (int x = 0; x < cols; x++) {

@@ -110,6 +110,8 @@ public final class ExitAnalysis {
     public Outcome outcome(ExitRule rule) {
         int[] exits = new int[heads];
         int right = 0;
+        int lost = 0;
+        int gained = 0;
         long macs = 0;
         for (int i = 0; i < samples; i++) {
             int k = 0;
@@ -117,10 +119,15 @@ public final class ExitAnalysis {
                 k++;
             }
             exits[k]++;
-            right += outputs[k][i].predictedClass() == labels[i] ? 1 : 0;
+            boolean correct = outputs[k][i].predictedClass() == labels[i];
+            boolean mainCorrect = outputs[heads - 1][i].predictedClass() == labels[i];
+            right += correct ? 1 : 0;
+            lost += mainCorrect && !correct ? 1 : 0;
+            gained += !mainCorrect && correct ? 1 : 0;
             macs += cost.macs(Mode.EARLY_EXIT, k);
         }
-        return new Outcome(rule, right / (double) samples, macs / (double) samples / cost.fullModel(), exits);
+        return new Outcome(
+                rule, right / (double) samples, macs / (double) samples / cost.fullModel(), exits, lost, gained);
     }
 
     /**
@@ -130,8 +137,32 @@ public final class ExitAnalysis {
      * @param accuracy fraction of samples answered correctly
      * @param meanMacsFraction mean MACs run per sample as a fraction of the full model's
      * @param exitCounts samples answered by each head
+     * @param lost samples the main head gets right and this outcome wrong
+     * @param gained samples the main head gets wrong and this outcome right
      */
-    public record Outcome(ExitRule rule, double accuracy, double meanMacsFraction, int[] exitCounts) {
+    public record Outcome(
+            ExitRule rule, double accuracy, double meanMacsFraction, int[] exitCounts, int lost, int gained) {
+
+        /** Accuracy lost against the main head on these samples (negative when early exit does better). */
+        public double loss() {
+            return (lost - gained) / (double) samples();
+        }
+
+        /**
+         * A one-sided upper confidence bound on the accuracy this rule loses against the main head on
+         * unseen data from the same distribution: the mean paired difference plus {@code z} standard
+         * errors (per sample the difference is +1 lost, -1 gained, 0 otherwise).
+         */
+        public double lossUpperBound(double z) {
+            double n = samples();
+            double mean = (lost - gained) / n;
+            double variance = Math.max(0, (lost + gained) / n - mean * mean);
+            return mean + z * Math.sqrt(variance / n);
+        }
+
+        private int samples() {
+            return Arrays.stream(exitCounts).sum();
+        }
 
         /** Mean 0-based exit stage. */
         public double meanExitStage() {

@@ -138,8 +138,31 @@ public final class ModelEvaluation {
         sb.append(String.format(Locale.ROOT, "%nearly exit by patience (this many consecutive heads agree)%n"));
         patienceCurve(test).forEach(p -> sb.append(line(p.setting(), p.outcome())));
         if (!presets.isEmpty()) {
-            sb.append(String.format(Locale.ROOT, "%npresets (calibrated on validation data)%n"));
-            presets.forEach((name, p) -> sb.append(line(name, test.outcome(ExitRule.of(p)))));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "%npresets (calibrated on validation data to lose at most their budget against the main head,"
+                            + " with 95%% confidence)%n%17s %9s %13s %10s  %-24s %8s %10s%n",
+                    "",
+                    "accuracy",
+                    "MACs fraction",
+                    "mean exit",
+                    "exits per head",
+                    "budget",
+                    "test loss"));
+            presets.forEach((name, p) -> {
+                ExitAnalysis.Outcome o = test.outcome(ExitRule.of(p));
+                Double budget = ThresholdCalibration.BUDGETS.get(name.split("-")[0]);
+                sb.append(line(name, o).stripTrailing());
+                sb.append(String.format(
+                        Locale.ROOT,
+                        "%s %7.2f pt %7.2f pt%s%n",
+                        " "
+                                .repeat(Math.max(
+                                        0, 24 - Arrays.toString(o.exitCounts()).length())),
+                        budget == null ? Double.NaN : 100 * budget,
+                        100 * o.loss(),
+                        budget != null && o.loss() > budget + 1e-12 ? "  OVER" : ""));
+            });
         }
         return sb.toString();
     }

@@ -40,18 +40,36 @@ public final class Report {
      */
     public record Submodel(int stage, long macs, long parameters, double accuracy, Manifest alone) {}
 
+    /** Another model of the same task (trained another way) and what it does on the same test set. */
+    public record Compared(Manifest manifest, ExitAnalysis test) {}
+
     /**
      * @param backprop manifest of the same network trained by backprop, or null
      * @param submodels one row per sub-model, in stage order
+     * @param compared other models to set beside this one on one accuracy-vs-compute chart (may be empty)
      */
-    public static void write(Path dir, Manifest model, ExitAnalysis test, Manifest backprop, List<Submodel> submodels)
+    public static void write(
+            Path dir,
+            Manifest model,
+            ExitAnalysis test,
+            Manifest backprop,
+            List<Submodel> submodels,
+            List<Compared> compared)
             throws IOException {
         System.setProperty("java.awt.headless", "true");
         Files.createDirectories(dir);
         save(accuracyVsCompute(model, test), dir.resolve("accuracy-vs-macs.png"));
         save(headAccuracy(model, test, backprop), dir.resolve("head-accuracy.png"));
         save(exitHistogram(model, test), dir.resolve("exit-histogram.png"));
-        Files.writeString(dir.resolve("REPORT.md"), ReportMarkdown.of(model, test, backprop, submodels));
+        String md = ReportMarkdown.of(model, test, backprop, submodels);
+        if (!compared.isEmpty()) {
+            List<ModeComparison.Entry> entries = new ArrayList<>();
+            entries.add(new ModeComparison.Entry(model, test));
+            compared.forEach(c -> entries.add(new ModeComparison.Entry(c.manifest(), c.test())));
+            save(ModeComparison.chart(entries), dir.resolve("methods-accuracy-vs-macs.png"));
+            md += ModeComparison.markdown(entries);
+        }
+        Files.writeString(dir.resolve("REPORT.md"), md);
     }
 
     /** Each rule's curve, the presets, each head alone and the ensemble, on accuracy against compute. */

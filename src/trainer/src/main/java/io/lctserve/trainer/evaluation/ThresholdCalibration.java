@@ -7,8 +7,11 @@ import java.util.function.Function;
 
 /**
  * Chooses exit settings on validation data (never the test set): for each accuracy budget, the
- * setting with the fewest mean MACs whose accuracy stays within the budget of the full model's
- * (the last head alone). Per-head max-softmax thresholds and per-head entropy bounds are searched
+ * setting with the fewest mean MACs whose accuracy loss against the full model (the last head
+ * alone) stays within the budget with 95 % confidence: the loss measured on the validation images
+ * plus {@value #Z} standard errors of that paired estimate. Without the margin the cheapest setting
+ * sits on the edge of the budget, and half the time unseen data finds it over (v1's accurate
+ * preset: 0.1 pt promised, 0.23 pt lost on the test set). Per-head max-softmax thresholds and per-head entropy bounds are searched
  * exhaustively over a grid, one value per non-final head; patience over every head count. What is
  * searched is exactly what will be served: the same rules, the same compute.
  */
@@ -23,6 +26,9 @@ public final class ThresholdCalibration {
     static final double[] ENTROPY_GRID = {
         0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.65, 0.8, 1.0, 1.3, 1.6, 2.0
     };
+
+    /** One-sided 95 % normal quantile: the margin, in standard errors, between the measured loss and the budget. */
+    public static final double Z = 1.645;
 
     /** The presets every shipped model carries, with their accuracy budgets (fractions). */
     public static final Map<String, Double> BUDGETS = budgets();
@@ -53,49 +59,49 @@ public final class ThresholdCalibration {
 
     /** The fewest agreeing heads within budget (all heads always are: that is the full model's answer). */
     public static ExitAnalysis.Outcome calibratePatience(ExitAnalysis validation, double budget) {
-        double floor = floor(validation, budget);
         ExitAnalysis.Outcome best = null;
         for (int k = 1; k <= validation.heads(); k++) {
             ExitAnalysis.Outcome o = validation.outcome(new ExitRule.Patience(k));
-            if (o.accuracy() >= floor && (best == null || cheaper(o, best))) {
+            if (within(o, budget) && (best == null || cheaper(o, best))) {
                 best = o;
             }
         }
         return best;
     }
 
-    private static double floor(ExitAnalysis validation, double budget) {
-        return validation.headAccuracy()[validation.heads() - 1] - budget - 1e-12;
+    /** Whether the outcome's loss against the main head is within {@code budget} with the margin. */
+    public static boolean within(ExitAnalysis.Outcome o, double budget) {
+        return o.lossUpperBound(Z) <= budget + 1e-12;
     }
 
     /** Every combination of grid values for the non-final heads, the last head set to {@code last}. */
     private static ExitAnalysis.Outcome search(
             ExitAnalysis validation, double budget, double[] grid, double last, Function<double[], ExitRule> rule) {
         int heads = validation.heads();
-        double floor = floor(validation, budget);
         double[] setting = new double[heads];
         setting[heads - 1] = last;
         ExitAnalysis.Outcome best = null;
+        ExitAnalysis.Outcome safest = null;
         int[] index = new int[heads - 1];
         while (true) {
             for (int k = 0; k < heads - 1; k++) {
                 setting[k] = grid[index[k]];
             }
             ExitAnalysis.Outcome o = validation.outcome(rule.apply(setting));
-            if (o.accuracy() >= floor && (best == null || cheaper(o, best))) {
+            if (within(o, budget) && (best == null || cheaper(o, best))) {
                 best = o;
+            }
+            if (safest == null || o.lossUpperBound(Z) < safest.lossUpperBound(Z)) {
+                safest = o;
             }
             int k = 0;
             while (k < heads - 1 && ++index[k] == grid.length) {
                 index[k++] = 0;
             }
             if (k == heads - 1) {
-                if (best == null) {
-                    // Only possible for max-softmax: a threshold of 1 still lets certain heads answer.
-                    throw new IllegalStateException("no " + rule.apply(setting).wireName() + " setting on the grid"
-                            + " keeps validation accuracy within " + budget + " of the full model's");
-                }
-                return best;
+                // Only max-softmax can find none: a threshold of 1 still lets certain heads answer.
+                // Then the setting with the smallest bound is the most the grid can promise.
+                return best != null ? best : safest;
             }
         }
     }

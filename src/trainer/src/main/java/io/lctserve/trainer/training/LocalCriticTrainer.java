@@ -1,43 +1,26 @@
 package io.lctserve.trainer.training;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.CosineTracker;
-import ai.djl.training.tracker.Tracker;
-import ai.djl.training.tracker.WarmUpTracker;
 import io.lctserve.core.data.ImageSet;
 import io.lctserve.trainer.data.BatchSampler;
 import io.lctserve.trainer.nn.StagedNetwork;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * Trains a {@link StagedNetwork} by local critic training or, for the baseline, by backprop.
- *
- * <p>One LCT step on a minibatch (x, y), all from one forward pass:
- *
- * <ol>
- *   <li>Forward every stage on its predecessor's output with the gradient stopped at its input,
- *       and every head on its stage's output; per-sample losses L_k = CE(head_k, y).
- *   <li>Backward sum_k mean(L_k): stage k receives only dL_k (its input is detached). Update the
- *       stages and the main classifier (SGD). The critics' cross-entropy gradients from this pass
- *       are discarded: the paper gives critics no direct cross-entropy gradient.
- *   <li>Run each critic again on its stage's detached output and backward the cascaded loss
- *       mean|L_k - L_{k+1}| (target detached); update the critics (Adam).
- * </ol>
+ * Trains a {@link StagedNetwork}: by local critic training in a {@link StagePipeline} (one worker, or
+ * one per group of stages), or end to end ({@link EndToEndStep}: backprop with probe heads, joint
+ * multi-exit). Epoch by epoch: shuffle, train every batch, measure every head on the validation
+ * images with all workers idle.
  */
 public final class LocalCriticTrainer {
-
-    private static final int WARMUP_EPOCH_FRACTION = 2; // warm up over half an epoch
 
     private final StagedNetwork network;
     private final TrainingOptions options;
@@ -53,72 +36,39 @@ public final class LocalCriticTrainer {
      * Trains in place (initializing the parameters from the seed unless they already are); returns
      * what happened, epoch by epoch.
      */
-    public TrainingHistory fit(NDManager manager, ImageSet train, ImageSet validation) {
+    public TrainingHistory fit(NDManager manager, ImageSet train, ImageSet validation) throws InterruptedException {
         Engine.getInstance().setRandomSeed((int) options.seed());
         if (!network.isInitialized()) {
             network.initialize(manager);
         }
-        int n = network.stageCount();
-        BatchSampler sampler = new BatchSampler(train, options.batchSize(), options.augment(), options.seed());
-        int steps = sampler.batchesPerEpoch() * options.epochs();
-        int warmup = Math.max(1, sampler.batchesPerEpoch() / WARMUP_EPOCH_FRACTION);
-        Optimizer mainOptimizer = Optimizer.sgd()
-                .setLearningRateTracker(schedule(options.learningRate(), steps, warmup))
-                .optMomentum(options.momentum())
-                .optWeightDecays(options.weightDecay())
-                .build();
-        Optimizer criticOptimizer = Optimizer.adam()
-                .optLearningRateTracker(schedule(options.criticLearningRate(), steps, warmup))
-                .build();
-        List<Parameter> mainParameters = new ArrayList<>();
-        List<Parameter> criticParameters = new ArrayList<>();
-        for (int k = 0; k < n; k++) {
-            mainParameters.addAll(network.stageParameters(k));
-            (k < n - 1 ? criticParameters : mainParameters).addAll(network.headParameters(k));
+        BatchSampler sampler = new BatchSampler(train, options.batchSize(), options.augmentation(), options.seed());
+        int batches = sampler.batchesPerEpoch();
+        if (batches == 0) {
+            throw new IllegalArgumentException("the training data (" + train.size()
+                    + " images) is smaller than one batch (" + options.batchSize() + "): lower --batch-size");
         }
-
+        Schedules schedules = new Schedules(batches * options.epochs(), options.warmupSteps());
         ParameterStore parameters = new ParameterStore(manager, false);
-        TrainingHistory history = new TrainingHistory(options);
+        HeadCounters counters = new HeadCounters(network.stageCount());
+        StagePipeline pipeline = options.mode() == TrainingMode.LCT
+                ? new StagePipeline(network, options, schedules, parameters, counters)
+                : null;
+        EndToEndStep endToEnd =
+                pipeline == null ? new EndToEndStep(network, options, schedules, parameters, counters) : null;
+        TrainingHistory history = new TrainingHistory(options, schedules.describe());
         ProgressBar bar = new ProgressBar(log);
-        float[] pixels = new float[options.batchSize() * train.pixelsPerImage()];
-        long[] labels = new long[options.batchSize()];
-        Shape batchShape = new Shape(options.batchSize(), 1, train.rows(), train.cols());
         long started = System.nanoTime();
-        int stepsDone = 0;
         for (int epoch = 1; epoch <= options.epochs(); epoch++) {
             sampler.shuffle();
+            counters.reset();
             long epochStart = System.nanoTime();
-            double lossSum = 0;
-            long[] correct = new long[n];
-            int batches = sampler.batchesPerEpoch();
-            for (int b = 0; b < batches; b++) {
-                sampler.batch(b, pixels, labels);
-                try (NDManager batchManager = manager.newSubManager()) {
-                    NDArray x = batchManager.create(pixels, batchShape);
-                    NDArray y = batchManager.create(labels);
-                    lossSum += step(
-                            parameters,
-                            x,
-                            y,
-                            mainOptimizer,
-                            mainParameters,
-                            criticOptimizer,
-                            criticParameters,
-                            correct);
-                }
-                stepsDone++;
-                double seconds = (System.nanoTime() - epochStart) / 1e9;
-                double rate = (b + 1) * options.batchSize() / seconds;
-                double eta = (steps - stepsDone) * options.batchSize() / rate;
-                bar.update(
-                        epoch,
-                        options.epochs(),
-                        b + 1,
-                        batches,
-                        lossSum / (b + 1),
-                        fractions(correct, (b + 1) * options.batchSize()),
-                        rate,
-                        eta);
+            Progress progress = new Progress(bar, counters, epoch, batches, epochStart, started);
+            List<Map<String, Object>> workers = null;
+            if (pipeline != null) {
+                List<PipelineWorker> done = pipeline.runEpoch(manager, sampler, batches, progress::pipeline);
+                workers = workerRecords(done, System.nanoTime() - epochStart);
+            } else {
+                trainEndToEnd(manager, sampler, batches, endToEnd, progress);
             }
             double seconds = (System.nanoTime() - epochStart) / 1e9;
             double[] validationAccuracy = validation.size() == 0
@@ -126,10 +76,12 @@ public final class LocalCriticTrainer {
                     : HeadEvaluation.accuracy(
                             new DjlStagedForward(network, manager).logits(validation), validation.labels());
             history.addEpoch(
-                    lossSum / batches,
-                    fractions(correct, batches * options.batchSize()),
+                    counters.meanLoss(),
+                    counters.accuracy(),
                     validationAccuracy,
-                    batches * options.batchSize() / seconds);
+                    batches * options.batchSize() / seconds,
+                    seconds,
+                    workers);
             if (validationAccuracy.length > 0) {
                 log.println("  validation head accuracy " + format(validationAccuracy));
             }
@@ -138,104 +90,94 @@ public final class LocalCriticTrainer {
         return history;
     }
 
-    /** One minibatch; returns the summed mean head losses of the forward pass. */
-    private double step(
-            ParameterStore ps,
-            NDArray x,
-            NDArray y,
-            Optimizer mainOptimizer,
-            List<Parameter> mainParameters,
-            Optimizer criticOptimizer,
-            List<Parameter> criticParameters,
-            long[] correct) {
-        int n = network.stageCount();
-        boolean lct = options.mode() == TrainingMode.LCT;
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            List<NDArray> features = new ArrayList<>(n);
-            List<NDArray> losses = new ArrayList<>(n);
-            NDArray h = x;
-            NDArray total = null;
-            for (int k = 0; k < n; k++) {
-                NDArray stageInput = lct ? h.stopGradient() : h;
-                h = network.stage(k)
-                        .block()
-                        .forward(ps, new NDList(stageInput), true)
-                        .singletonOrThrow();
-                features.add(h);
-                // In backprop mode the critics are probes: they must not steer the stages.
-                NDArray headInput = !lct && k < n - 1 ? h.stopGradient() : h;
-                NDArray logits = network.head(k)
-                        .block()
-                        .forward(ps, new NDList(headInput), true)
-                        .singletonOrThrow();
-                correct[k] += logits.argMax(1).eq(y).sum().getLong();
-                NDArray loss = CascadedCriticLoss.crossEntropy(logits, y);
-                losses.add(loss);
-                total = total == null ? loss.mean() : total.add(loss.mean());
-            }
-            collector.backward(total);
-            update(mainOptimizer, mainParameters);
-            if (!lct) {
-                update(criticOptimizer, criticParameters);
-                return total.getFloat();
-            }
-            zeroGradients(criticParameters);
-            NDArray cascade = null;
-            for (int k = 0; k < n - 1; k++) {
-                NDArray logits = network.head(k)
-                        .block()
-                        .forward(ps, new NDList(features.get(k).stopGradient()), true)
-                        .singletonOrThrow();
-                NDArray criticLoss = CascadedCriticLoss.crossEntropy(logits, y);
-                NDArray loss = CascadedCriticLoss.cascaded(criticLoss, losses.get(k + 1));
-                if (options.criticCeWeight() > 0) {
-                    loss = loss.add(criticLoss.mean().mul(options.criticCeWeight()));
+    private void trainEndToEnd(
+            NDManager manager, BatchSampler sampler, int batches, EndToEndStep step, Progress progress) {
+        float[] pixels = new float[options.batchSize() * sampler.pixelsPerImage()];
+        long[] labels = new long[options.batchSize()];
+        Shape shape = new Shape(options.batchSize(), 1, sampler.rows(), sampler.cols());
+        boolean was = Autograd.enable();
+        try {
+            for (int b = 0; b < batches; b++) {
+                sampler.batch(b, pixels, labels);
+                try (NDManager batch = manager.newSubManager()) {
+                    step.train(batch.create(pixels, shape), batch.create(labels));
                 }
-                cascade = cascade == null ? loss : cascade.add(loss);
+                progress.endToEnd();
             }
-            collector.backward(cascade);
-            update(criticOptimizer, criticParameters);
-            return total.getFloat();
+        } finally {
+            Autograd.restore(was);
         }
     }
 
-    /** Applies one optimizer step; DJL's PyTorch optimizers zero each gradient they consume. */
-    private static void update(Optimizer optimizer, List<Parameter> parameters) {
-        for (Parameter p : parameters) {
-            NDArray weight = p.getArray();
-            try (NDArray grad = weight.getGradient()) {
-                optimizer.update(p.getId(), weight, grad);
+    /** Each worker's share of the epoch, for the history: its stages, images/s and busy fraction. */
+    private List<Map<String, Object>> workerRecords(List<PipelineWorker> workers, long epochNanos) {
+        List<Map<String, Object>> records = new ArrayList<>();
+        for (PipelineWorker w : workers) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("stages", w.stages());
+            r.put(
+                    "imagesPerSecond",
+                    Math.round(w.batchesDone.get() * (double) options.batchSize() / (epochNanos / 1e9)));
+            r.put("busy", Math.round(100.0 * w.busyNanos.get() / epochNanos) / 100.0);
+            records.add(r);
+        }
+        return records;
+    }
+
+    /** The progress line of one epoch: batches done by the last head, and under the pipeline each worker's rate and queue. */
+    private final class Progress {
+        private final ProgressBar bar;
+        private final HeadCounters counters;
+        private final int epoch;
+        private final int batches;
+        private final long epochStart;
+        private final long runStart;
+
+        Progress(ProgressBar bar, HeadCounters counters, int epoch, int batches, long epochStart, long runStart) {
+            this.bar = bar;
+            this.counters = counters;
+            this.epoch = epoch;
+            this.batches = batches;
+            this.epochStart = epochStart;
+            this.runStart = runStart;
+        }
+
+        void endToEnd() {
+            show("");
+        }
+
+        void pipeline(List<PipelineWorker> workers) {
+            double seconds = Math.max(1e-9, (System.nanoTime() - epochStart) / 1e9);
+            StringBuilder detail = new StringBuilder(" | workers");
+            for (PipelineWorker w : workers) {
+                detail.append(String.format(
+                        Locale.ROOT,
+                        " [%s %.0f img/s%s]",
+                        w.stages(),
+                        w.batchesDone.get() * options.batchSize() / seconds,
+                        w.inbox == null ? "" : " q" + w.inbox.size()));
             }
+            show(detail.toString());
         }
-    }
 
-    private static void zeroGradients(List<Parameter> parameters) {
-        for (Parameter p : parameters) {
-            try (NDArray grad = p.getArray().getGradient()) {
-                grad.subi(grad);
-            }
+        private void show(String detail) {
+            int done = (int) Math.min(batches, counters.finished());
+            double seconds = Math.max(1e-9, (System.nanoTime() - epochStart) / 1e9);
+            double rate = done * options.batchSize() / seconds;
+            long stepsDone = (long) (epoch - 1) * batches + done;
+            long stepsLeft = (long) options.epochs() * batches - stepsDone;
+            double perStep = stepsDone == 0 ? 0 : (System.nanoTime() - runStart) / 1e9 / stepsDone;
+            bar.update(
+                    epoch,
+                    options.epochs(),
+                    done,
+                    batches,
+                    counters.meanLoss(),
+                    counters.accuracy(),
+                    rate,
+                    stepsLeft * perStep,
+                    detail);
         }
-    }
-
-    private static Tracker schedule(float base, int steps, int warmup) {
-        Tracker cosine = CosineTracker.builder()
-                .setBaseValue(base)
-                .optFinalValue(base * 1e-3f)
-                .setMaxUpdates(Math.max(1, steps - warmup))
-                .build();
-        return WarmUpTracker.builder()
-                .setMainTracker(cosine)
-                .optWarmUpBeginValue(base * 0.1f)
-                .optWarmUpSteps(warmup)
-                .build();
-    }
-
-    private static double[] fractions(long[] counts, long total) {
-        double[] f = new double[counts.length];
-        for (int i = 0; i < counts.length; i++) {
-            f[i] = total == 0 ? 0 : counts[i] / (double) total;
-        }
-        return f;
     }
 
     static String format(double[] values) {

@@ -13,6 +13,7 @@ final class ProgressBar {
     private final PrintStream out;
     private final boolean terminal;
     private int lastQuarter = -1;
+    private int finishedEpoch;
 
     ProgressBar(PrintStream out) {
         this.out = out;
@@ -27,10 +28,14 @@ final class ProgressBar {
             double loss,
             double[] headAccuracy,
             double imagesPerSecond,
-            double etaSeconds) {
+            double etaSeconds,
+            String detail) {
         int quarter = 4 * done / total;
-        if (!terminal && quarter == lastQuarter && done != total) {
-            return;
+        if (done == total ? epoch == finishedEpoch : !terminal && (quarter == lastQuarter || done == 0)) {
+            return; // each epoch's last line once; on a log, a line per quarter
+        }
+        if (done == total) {
+            finishedEpoch = epoch;
         }
         lastQuarter = quarter;
         int filled = WIDTH * done / total;
@@ -40,7 +45,7 @@ final class ProgressBar {
         }
         String line = String.format(
                 Locale.ROOT,
-                "epoch %d/%d [%s%s] %3d%% loss %.4f head acc [%s] %.0f img/s ETA %s",
+                "epoch %d/%d [%s%s] %3d%% loss %.4f head acc [%s] %.0f img/s ETA %s%s",
                 epoch,
                 epochs,
                 "=".repeat(filled),
@@ -49,9 +54,10 @@ final class ProgressBar {
                 loss,
                 acc,
                 imagesPerSecond,
-                formatSeconds(etaSeconds));
+                formatSeconds(etaSeconds),
+                detail);
         if (terminal) {
-            out.print("\r" + line + (done == total ? "\n" : ""));
+            out.print("\r" + line + "\033[K" + (done == total ? "\n" : ""));
         } else {
             out.println(line);
         }

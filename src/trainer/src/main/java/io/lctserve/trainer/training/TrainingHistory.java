@@ -13,19 +13,31 @@ public final class TrainingHistory {
 
     private final TrainingOptions options;
     private final List<Map<String, Object>> epochs = new ArrayList<>();
+    private final String schedule;
     private double wallSeconds;
 
-    TrainingHistory(TrainingOptions options) {
+    TrainingHistory(TrainingOptions options, String schedule) {
         this.options = options;
+        this.schedule = schedule;
     }
 
-    void addEpoch(double loss, double[] trainAccuracy, double[] validationAccuracy, double imagesPerSecond) {
+    void addEpoch(
+            double loss,
+            double[] trainAccuracy,
+            double[] validationAccuracy,
+            double imagesPerSecond,
+            double seconds,
+            List<Map<String, Object>> workers) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("epoch", epochs.size() + 1);
         e.put("meanLoss", round(loss));
         e.put("trainHeadAccuracy", rounded(trainAccuracy));
         e.put("validationHeadAccuracy", rounded(validationAccuracy));
         e.put("imagesPerSecond", Math.round(imagesPerSecond));
+        e.put("seconds", round(seconds));
+        if (workers != null) {
+            e.put("workers", workers);
+        }
         epochs.add(e);
     }
 
@@ -35,6 +47,11 @@ public final class TrainingHistory {
 
     public double wallSeconds() {
         return wallSeconds;
+    }
+
+    /** The learning-rate schedule as it ran (warm-up and decay in steps). */
+    public String schedule() {
+        return schedule;
     }
 
     public TrainingOptions options() {

@@ -2,14 +2,17 @@ package io.lctserve.trainer.training;
 
 /**
  * Settings of one training run. Defaults follow the paper where they fit a CPU budget: SGD with
- * momentum 0.9 and weight decay 5e-4 for the main network, Adam for the critics (both with
- * cosine decay after a short warm-up), batch 128.
+ * momentum 0.9 and weight decay 5e-4 for the main network, Adam for the cascade's critics (both with
+ * cosine decay after a linear warm-up counted in optimizer steps), batch 128.
  *
- * @param criticCeWeight weight of an added cross-entropy term in each critic's loss; 0 is the
- *     paper's pure cascaded loss
+ * @param criticCeWeight weight of the cross-entropy term in the hybrid critic loss
+ * @param warmupSteps optimizer steps of linear warm-up before the cosine decay
+ * @param workers pipeline workers for LCT (each a group of consecutive stages on its own thread); 1
+ *     trains the stages one after another on one thread, bit for bit reproducibly
  */
 public record TrainingOptions(
         TrainingMode mode,
+        CriticLoss criticLoss,
         int epochs,
         int batchSize,
         float learningRate,
@@ -17,11 +20,40 @@ public record TrainingOptions(
         float weightDecay,
         float criticLearningRate,
         float criticCeWeight,
-        boolean augment,
-        long seed) {
+        Augmentation augmentation,
+        int warmupSteps,
+        long seed,
+        int workers) {
+
+    /** Random shifts of up to 2 pixels, and horizontal flips (opt-in: wrong for digits, text and most scans). */
+    public record Augmentation(boolean shift, boolean flip) {
+        public static final Augmentation NONE = new Augmentation(false, false);
+
+        public String describe() {
+            if (!shift && !flip) {
+                return "none";
+            }
+            return (shift ? "random shift up to 2 px" : "")
+                    + (shift && flip ? ", " : "")
+                    + (flip ? "horizontal flip" : "");
+        }
+    }
 
     public static TrainingOptions defaults() {
-        return new TrainingOptions(TrainingMode.LCT, 15, 128, 0.05f, 0.9f, 5e-4f, 1e-3f, 0f, true, 42L);
+        return new TrainingOptions(
+                TrainingMode.LCT,
+                CriticLoss.CASCADE,
+                15,
+                128,
+                0.05f,
+                0.9f,
+                5e-4f,
+                1e-3f,
+                1f,
+                new Augmentation(true, false),
+                200,
+                42L,
+                1);
     }
 
     public TrainingOptions {
@@ -34,8 +66,35 @@ public record TrainingOptions(
         if (!(learningRate > 0) || !(criticLearningRate > 0)) {
             throw new IllegalArgumentException("learning rates must be positive");
         }
-        if (criticCeWeight < 0) {
+        if (!(criticCeWeight >= 0)) {
             throw new IllegalArgumentException("critic CE weight must be >= 0, got " + criticCeWeight);
         }
+        if (warmupSteps < 0) {
+            throw new IllegalArgumentException("warm-up steps must be >= 0, got " + warmupSteps);
+        }
+        if (workers < 1) {
+            throw new IllegalArgumentException("pipeline workers must be >= 1, got " + workers);
+        }
+        if (workers > 1 && mode != TrainingMode.LCT) {
+            throw new IllegalArgumentException("--pipeline needs --mode lct: under " + mode.label()
+                    + " gradients cross stage boundaries, so stages cannot train apart");
+        }
+    }
+
+    public TrainingOptions withWorkers(int n) {
+        return new TrainingOptions(
+                mode,
+                criticLoss,
+                epochs,
+                batchSize,
+                learningRate,
+                momentum,
+                weightDecay,
+                criticLearningRate,
+                criticCeWeight,
+                augmentation,
+                warmupSteps,
+                seed,
+                n);
     }
 }

@@ -73,9 +73,63 @@ class TrainerCliErrorsTest {
         TrainerRun missing = TrainerRun.of("train");
 
         assertThat(mode.exitCode()).isEqualTo(2);
-        assertThat(mode.err()).contains("unknown training mode 'magic' (expected lct or backprop)");
+        assertThat(mode.err()).contains("unknown training mode 'magic' (expected lct, joint or backprop)");
         assertThat(missing.exitCode()).isEqualTo(2);
         assertThat(missing.err()).contains("Missing required option: '--output=DIR'");
+    }
+
+    @Test
+    void badTrainingChoicesAreOneLineErrorsThatWriteNothing(@TempDir Path dir) {
+        Path output = dir.resolve("m/1");
+        TrainerRun loss = TrainerRun.of("train", "--output", output.toString(), "--critic-loss", "magic");
+        TrainerRun oneStage = TrainerRun.of(
+                "train", "--output", output.toString(), "--mode", "lct", "--submodel", "0", "--pipeline", "on");
+        TrainerRun joint = TrainerRun.of("train", "--output", output.toString(), "--mode", "joint", "--pipeline", "2");
+        TrainerRun tooMany = TrainerRun.of("train", "--output", output.toString(), "--pipeline", "9");
+        TrainerRun augment = TrainerRun.of("train", "--output", output.toString(), "--augment", "rotate");
+        TrainerRun validation = TrainerRun.of("train", "--output", output.toString(), "--validation", "1.5");
+
+        assertThat(loss.err()).isEqualTo("error: unknown critic loss 'magic' (expected cascade, ce or hybrid)\n");
+        assertThat(oneStage.err())
+                .isEqualTo("error: --pipeline on needs a network of at least 2 stages; this one has 1\n");
+        assertThat(joint.err()).startsWith("error: --pipeline 2 needs --mode lct: under --mode joint");
+        assertThat(tooMany.err()).startsWith("error: --pipeline 9: workers must be 1..4");
+        assertThat(augment.err()).startsWith("error: unknown augmentation 'rotate'");
+        assertThat(validation.err()).startsWith("error: --validation as a fraction must be between 0 and 1");
+        for (TrainerRun r : new TrainerRun[] {loss, oneStage, joint, tooMany, augment, validation}) {
+            assertThat(r.exitCode()).isEqualTo(2);
+            assertThat(r.err().lines()).hasSize(1);
+        }
+        assertThat(dir.resolve("m")).doesNotExist();
+    }
+
+    @Test
+    void testImagesOfAnotherSizeAreAClearErrorThatWritesNothing(@TempDir Path dir) throws IOException {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        idx(data.resolve("train-images-idx3-ubyte"), 0x803, 20, 28, new byte[20 * 28 * 28]);
+        idx(data.resolve("train-labels-idx1-ubyte"), 0x801, 20, 0, new byte[20]);
+        idx(data.resolve("t10k-images-idx3-ubyte"), 0x803, 5, 20, new byte[5 * 20 * 20]);
+        idx(data.resolve("t10k-labels-idx1-ubyte"), 0x801, 5, 0, new byte[5]);
+
+        TrainerRun r = TrainerRun.of(
+                "train", "--output", dir.resolve("m/1").toString(), "--data", data.toString(), "--validation", "5");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("error: the test images are 20x20 but the training images are 28x28\n");
+        assertThat(dir.resolve("m")).doesNotExist();
+    }
+
+    /** An IDX file of {@code count} items, each {@code side}x{@code side} (images) or one byte (labels, side 0). */
+    private static void idx(Path file, int magic, int count, int side, byte[] body) throws IOException {
+        try (var out = new java.io.DataOutputStream(Files.newOutputStream(file))) {
+            out.writeInt(magic);
+            out.writeInt(count);
+            if (side > 0) {
+                out.writeInt(side);
+                out.writeInt(side);
+            }
+            out.write(body);
+        }
     }
 
     @Test

@@ -33,11 +33,23 @@ class LocalCriticTrainerTest {
     private static TrainingOptions options(TrainingMode mode) {
         TrainingOptions d = TrainingOptions.defaults();
         return new TrainingOptions(
-                mode, 1, 64, d.learningRate(), d.momentum(), d.weightDecay(), d.criticLearningRate(), 0f, false, 7L);
+                mode,
+                CriticLoss.CASCADE,
+                1,
+                64,
+                d.learningRate(),
+                d.momentum(),
+                d.weightDecay(),
+                d.criticLearningRate(),
+                1f,
+                TrainingOptions.Augmentation.NONE,
+                d.warmupSteps(),
+                7L,
+                1);
     }
 
     /** Trains two identically initialized networks, the second with its later stages scaled. */
-    private static List<List<float[]>> trainTwins(TrainingMode mode, ImageSet data) {
+    private static List<List<float[]>> trainTwins(TrainingMode mode, ImageSet data) throws InterruptedException {
         List<List<float[]>> result = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager()) {
             for (int twin = 0; twin < 2; twin++) {
@@ -75,7 +87,7 @@ class LocalCriticTrainerTest {
     }
 
     @Test
-    void lctStageZeroIgnoresEveryLaterLossWhileItsCriticLearnsFromTheNextHead() {
+    void lctStageZeroIgnoresEveryLaterLossWhileItsCriticLearnsFromTheNextHead() throws InterruptedException {
         System.setProperty("ai.djl.pytorch.num_threads", "1");
         ImageSet oneBatch = FashionMnistSlices.train().slice(0, 64);
 
@@ -96,7 +108,7 @@ class LocalCriticTrainerTest {
     }
 
     @Test
-    void backpropStageZeroFeelsTheLaterStages() {
+    void backpropStageZeroFeelsTheLaterStages() throws InterruptedException {
         System.setProperty("ai.djl.pytorch.num_threads", "1");
         ImageSet oneBatch = FashionMnistSlices.train().slice(0, 64);
 
