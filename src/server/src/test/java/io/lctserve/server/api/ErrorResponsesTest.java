@@ -278,7 +278,7 @@ class ErrorResponsesTest {
                 .andExpect(jsonPath("$.parameters.stages[2].stageModeMacsFraction", closeTo(0.6641, 1e-4)))
                 .andExpect(jsonPath("$.parameters.stages[3].earlyExitMacsFraction", closeTo(1.1399, 1e-4)))
                 .andExpect(jsonPath("$.parameters.presets.balanced.meanMacsFraction")
-                        .value(0.1821))
+                        .value(ShippedModel.manifest().presets().get("balanced").meanMacsFraction()))
                 .andExpect(jsonPath("$.parameters.presets.balanced-entropy.entropy.length()")
                         .value(4))
                 .andExpect(jsonPath("$.parameters.presets.balanced.thresholds.length()")

@@ -10,11 +10,25 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The model the project ships and the real Fashion-MNIST test images (testdata/fashion-mnist). */
+/**
+ * The model the project ships, in the version the server answers for by default (the newest), and the
+ * real Fashion-MNIST test images (testdata/fashion-mnist).
+ */
 public final class ShippedModel {
 
     public static final String NAME = "fashion-mnist";
-    public static final Path FOLDER = Path.of("models", NAME, "1");
+    public static final Path FOLDER = newestVersion(Path.of("models", NAME));
+
+    private static Path newestVersion(Path model) {
+        try (var versions = java.nio.file.Files.list(model)) {
+            return versions.filter(p -> p.getFileName().toString().matches("[0-9]+"))
+                    .max(java.util.Comparator.comparingLong(
+                            p -> Long.parseLong(p.getFileName().toString())))
+                    .orElseThrow();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     private ShippedModel() {}
 

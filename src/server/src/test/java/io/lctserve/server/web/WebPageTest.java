@@ -336,13 +336,18 @@ class WebPageTest {
 
         List<WebElement> stages = card.findElements(By.cssSelector("#stage-table tbody tr"));
         assertThat(stages).hasSize(4);
-        assertThat(stages.get(3).getText()).contains("114.0 %").contains("91.33 %");
+        var manifest = ShippedModel.manifest();
+        List<Double> headAccuracy = manifest.evaluation().headAccuracy();
+        assertThat(stages.get(3).getText())
+                .contains("114.0 %")
+                .contains(String.format(Locale.ROOT, "%.2f %%", 100 * headAccuracy.get(3)));
         List<WebElement> presets = card.findElements(By.cssSelector("#preset-table tbody tr"));
-        assertThat(presets).hasSize(ShippedModel.manifest().presets().size());
+        assertThat(presets).hasSize(manifest.presets().size());
+        var balanced = manifest.presets().get("balanced");
         assertThat(presets.get(1).getText())
                 .startsWith("balanced")
-                .contains("91.07 %")
-                .contains("18.2 %");
+                .contains(String.format(Locale.ROOT, "%.2f %%", 100 * balanced.testAccuracy()))
+                .contains(String.format(Locale.ROOT, "%.1f %%", 100 * balanced.meanMacsFraction()));
         assertThat(card.findElements(By.cssSelector("#curve circle"))).hasSizeGreaterThanOrEqualTo(4 + 1 + 3);
         ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView()", card);
         HeadlessChromium.screenshot(driver, "model-card");

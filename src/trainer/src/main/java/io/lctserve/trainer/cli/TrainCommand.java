@@ -59,12 +59,17 @@ final class TrainCommand implements Callable<Integer> {
             names = "--pipeline",
             paramLabel = "off|on|N",
             description = "LCT only. on: one worker thread per core (at most one per stage), the stages split into"
-                    + " groups of equal cost, activations handed on through bounded queues; N: that many workers;"
-                    + " off: stages one after another on one thread (bit-for-bit reproducible)."
+                    + " groups of equal measured cost, activations handed on through bounded queues; N: that many"
+                    + " workers; off: stages one after another on one thread, cascaded critics learning from the"
+                    + " next head at once as in the paper (pipelined, they learn 3 batches late; every run is"
+                    + " reproducible either way)."
                     + " Default: on for lct, off otherwise")
     String pipeline;
 
-    @Option(names = "--epochs", description = "Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--epochs",
+            description = "Passes over the training images; the learning rate decays to nearly 0 at the last."
+                    + " Default: ${DEFAULT-VALUE}")
     int epochs = DEFAULTS.epochs();
 
     @Option(
@@ -84,7 +89,10 @@ final class TrainCommand implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}")
     int warmupSteps = DEFAULTS.warmupSteps();
 
-    @Option(names = "--critic-lr", description = "Critic Adam learning rate. Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--critic-lr",
+            description = "Learning rate of the cascade's critics (Adam); ce and hybrid critics learn at --lr."
+                    + " Default: ${DEFAULT-VALUE}")
     float criticLearningRate = DEFAULTS.criticLearningRate();
 
     @Option(
@@ -104,7 +112,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-augment", description = "Same as --augment none.")
     boolean noAugment;
 
-    @Option(names = "--seed", description = "Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--seed",
+            description = "Seeds the initial weights, the data order and the augmentation: the same seed and settings"
+                    + " give the same model, pipelined or not. Default: ${DEFAULT-VALUE}")
     long seed = DEFAULTS.seed();
 
     @Option(

@@ -81,18 +81,50 @@ class ThresholdCalibrationTest {
     @Test
     void perHeadSearchIsAtLeastAsCheapAsTheBestSharedThreshold() {
         ExitAnalysis validation = synthetic(3);
-        double full = validation.headAccuracy()[2];
         double budget = 0.005;
         double bestShared = Double.MAX_VALUE;
         for (double t : ThresholdCalibration.GRID) {
             ExitAnalysis.Outcome o = validation.outcome(ExitRule.MaxSoftmax.everyHead(3, t));
-            if (o.accuracy() >= full - budget) {
+            if (ThresholdCalibration.within(o, budget)) {
                 bestShared = Math.min(bestShared, o.meanMacsFraction());
             }
         }
 
         assertThat(ThresholdCalibration.calibrate(validation, budget).meanMacsFraction())
                 .isLessThanOrEqualTo(bestShared);
+    }
+
+    @Test
+    void presetsKeepTheirPromiseOnUnseenDataBecauseTheyLeaveAMarginForTheEstimate() {
+        ExitAnalysis validation = synthetic(1);
+
+        for (double budget : ThresholdCalibration.BUDGETS.values()) {
+            ExitAnalysis.Outcome o = ThresholdCalibration.calibrate(validation, budget);
+            double standardError = (o.lossUpperBound(ThresholdCalibration.Z) - o.loss()) / ThresholdCalibration.Z;
+            assertThat(o.loss()).isLessThanOrEqualTo(budget - ThresholdCalibration.Z * standardError + 1e-12);
+            int over = 0;
+            for (long seed = 100; seed < 110; seed++) {
+                if (synthetic(seed).outcome(o.rule()).loss() > budget) {
+                    over++;
+                }
+            }
+            assertThat(over)
+                    .as("unseen sets where the %s budget is broken", budget)
+                    .isLessThanOrEqualTo(1);
+        }
+    }
+
+    @Test
+    void theLossBoundIsThePairedEstimatePlusItsStandardErrors() {
+        ExitAnalysis data = synthetic(7);
+        ExitAnalysis.Outcome o = data.outcome(ExitRule.MaxSoftmax.everyHead(3, 0.8));
+        double n = SAMPLES;
+        double mean = (o.lost() - o.gained()) / n;
+        double variance = (o.lost() + o.gained()) / n - mean * mean;
+
+        assertThat(o.loss()).isCloseTo(data.headAccuracy()[2] - o.accuracy(), Offset.offset(1e-12));
+        assertThat(o.lossUpperBound(2)).isCloseTo(mean + 2 * Math.sqrt(variance / n), Offset.offset(1e-12));
+        assertThat(data.outcome(new ExitRule.Patience(3)).lossUpperBound(5)).isZero();
     }
 
     @Test
