@@ -126,6 +126,12 @@ final class TrainCommand implements Callable<Integer> {
                     + " images (a fifth of the data when that is less than 500)")
     String validation;
 
+    @Option(
+            names = "--resume",
+            description = "Go on from the checkpoint a stopped run left in --output (written after every epoch):"
+                    + " the same command line with --resume added.")
+    boolean resume;
+
     @Option(names = "--limit", description = "Train on only the first N training images (0 = all). Default: 0")
     int limit;
 
@@ -215,7 +221,9 @@ final class TrainCommand implements Callable<Integer> {
         for (String warning : DataFit.warnings(train.size(), held, batch, epochs, classes)) {
             spec.commandLine().getErr().println("warning: " + warning);
         }
-        Files.createDirectories(output);
+        if (!resume) {
+            Files.createDirectories(output);
+        }
         if (!Files.isWritable(output)) {
             throw new AccessDeniedException(output.toString());
         }
@@ -227,8 +235,10 @@ final class TrainCommand implements Callable<Integer> {
                 options,
                 new TrainingRun.Reference(baseline, backpropReference),
                 "java -jar src/trainer/target/lctserve-trainer.jar "
-                        + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
-                cores);
+                        + String.join(" ", spec.commandLine().getParseResult().originalArgs())
+                                .replace(" --resume", ""),
+                cores,
+                resume);
         return run.run(spec.commandLine().getOut());
     }
 

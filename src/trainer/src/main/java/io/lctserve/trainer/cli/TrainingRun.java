@@ -49,6 +49,7 @@ final class TrainingRun {
     private final Reference reference;
     private final String command;
     private final int threads;
+    private final boolean resume;
 
     TrainingRun(
             Path output,
@@ -57,7 +58,9 @@ final class TrainingRun {
             TrainingOptions options,
             Reference reference,
             String command,
-            int threads) {
+            int threads,
+            boolean resume) {
+        this.resume = resume;
         this.output = output;
         this.splits = splits;
         this.config = config;
@@ -81,6 +84,7 @@ final class TrainingRun {
         out.flush();
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainingHistory history = new LocalCriticTrainer(network, options, System.out)
+                    .checkpointingIn(output, resume)
                     .fit(manager, splits.train(), splits.validation());
             List<Stage> stages = StagedOnnxExporter.export(network, output);
             Map<String, Object> training = trainingRecord(history);

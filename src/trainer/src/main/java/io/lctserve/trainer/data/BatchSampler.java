@@ -16,7 +16,7 @@ public final class BatchSampler {
     private final ImageSet data;
     private final int batchSize;
     private final Augmentation augmentation;
-    private final Random random;
+    private Random random;
     private int[] order;
 
     public BatchSampler(ImageSet data, int batchSize, Augmentation augmentation, long seed) {
@@ -45,6 +45,26 @@ public final class BatchSampler {
     /** Number of full batches per epoch (a last partial batch is dropped while training). */
     public int batchesPerEpoch() {
         return data.size() / batchSize;
+    }
+
+    /** The random state (data order and augmentation to come), for a checkpoint. */
+    public byte[] state() {
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(random);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Continues from a {@link #state()}. */
+    public void restore(byte[] state) {
+        try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(state))) {
+            random = (Random) in.readObject();
+        } catch (java.io.IOException | ClassNotFoundException e) {
+            throw new IllegalArgumentException("the checkpoint's sampler state does not read: " + e.getMessage(), e);
+        }
     }
 
     /** Shuffles for a new epoch. */

@@ -7,12 +7,15 @@ import ai.djl.training.ParameterStore;
 import io.lctserve.core.data.ImageSet;
 import io.lctserve.trainer.data.BatchSampler;
 import io.lctserve.trainer.nn.StagedNetwork;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.IntConsumer;
 
 /**
  * Trains a {@link StagedNetwork}: by local critic training in a {@link StagePipeline} (one worker, or
@@ -25,6 +28,9 @@ public final class LocalCriticTrainer {
     private final StagedNetwork network;
     private final TrainingOptions options;
     private final PrintStream log;
+    private Path checkpoints;
+    private boolean resume;
+    private IntConsumer afterEpoch = epoch -> {};
 
     public LocalCriticTrainer(StagedNetwork network, TrainingOptions options, PrintStream log) {
         this.network = network;
@@ -33,10 +39,27 @@ public final class LocalCriticTrainer {
     }
 
     /**
+     * Writes a {@link Checkpoint} into {@code folder} after every epoch and removes it at the end; with
+     * {@code resume}, starts from the one there.
+     */
+    public LocalCriticTrainer checkpointingIn(Path folder, boolean resume) {
+        this.checkpoints = folder;
+        this.resume = resume;
+        return this;
+    }
+
+    /** Called with each finished epoch's number once its checkpoint is written. */
+    LocalCriticTrainer afterEpoch(IntConsumer listener) {
+        this.afterEpoch = listener;
+        return this;
+    }
+
+    /**
      * Trains in place (initializing the parameters from the seed unless they already are); returns
      * what happened, epoch by epoch.
      */
-    public TrainingHistory fit(NDManager manager, ImageSet train, ImageSet validation) throws InterruptedException {
+    public TrainingHistory fit(NDManager manager, ImageSet train, ImageSet validation)
+            throws InterruptedException, IOException {
         Engine.getInstance().setRandomSeed((int) options.seed());
         if (!network.isInitialized()) {
             network.initialize(manager);
@@ -47,7 +70,16 @@ public final class LocalCriticTrainer {
             throw new IllegalArgumentException("the training data (" + train.size()
                     + " images) is smaller than one batch (" + options.batchSize() + "): lower --batch-size");
         }
-        Schedules schedules = new Schedules(batches * options.epochs(), options.warmupSteps());
+        // A pipelined cascade's critics lag; otherwise the worker count changes nothing a checkpoint holds.
+        String settings =
+                network.config() + " " + options.withWorkers(Math.min(2, options.workers())) + " " + train.size();
+        Checkpoint.State resumed = resume ? Checkpoint.load(checkpoints, network, manager, settings) : null;
+        int done = resumed == null ? 0 : resumed.epochsDone();
+        if (resumed != null) {
+            sampler.restore(resumed.sampler());
+            log.println("resuming after epoch " + done + " from " + checkpoints.resolve(Checkpoint.FILE));
+        }
+        Schedules schedules = new Schedules(batches * options.epochs(), options.warmupSteps(), done * batches);
         ParameterStore parameters = new ParameterStore(manager, false);
         HeadCounters counters = new HeadCounters(network.stageCount());
         StagePipeline pipeline = options.mode() == TrainingMode.LCT
@@ -56,17 +88,21 @@ public final class LocalCriticTrainer {
         EndToEndStep endToEnd =
                 pipeline == null ? new EndToEndStep(network, options, schedules, parameters, counters) : null;
         TrainingHistory history = new TrainingHistory(options, schedules.describe());
+        double earlierSeconds = resumed == null ? 0 : resumed.wallSeconds();
+        if (resumed != null) {
+            history.restore(resumed.history());
+        }
         ProgressBar bar = new ProgressBar(log);
         long started = System.nanoTime();
-        for (int epoch = 1; epoch <= options.epochs(); epoch++) {
+        for (int epoch = done + 1; epoch <= options.epochs(); epoch++) {
             sampler.shuffle();
             counters.reset();
             long epochStart = System.nanoTime();
-            Progress progress = new Progress(bar, counters, epoch, batches, epochStart, started);
+            Progress progress = new Progress(bar, counters, epoch, done + 1, batches, epochStart, started);
             List<Map<String, Object>> workers = null;
             if (pipeline != null) {
-                List<PipelineWorker> done = pipeline.runEpoch(manager, sampler, batches, progress::pipeline);
-                workers = workerRecords(done, System.nanoTime() - epochStart);
+                List<PipelineWorker> finished = pipeline.runEpoch(manager, sampler, batches, progress::pipeline);
+                workers = workerRecords(finished, System.nanoTime() - epochStart);
             } else {
                 trainEndToEnd(manager, sampler, batches, endToEnd, progress);
             }
@@ -85,8 +121,20 @@ public final class LocalCriticTrainer {
             if (validationAccuracy.length > 0) {
                 log.println("  validation head accuracy " + format(validationAccuracy));
             }
+            if (checkpoints != null) {
+                double wall = earlierSeconds + (System.nanoTime() - started) / 1e9;
+                Checkpoint.save(
+                        checkpoints,
+                        network,
+                        settings,
+                        new Checkpoint.State(epoch, wall, history.epochs(), sampler.state()));
+            }
+            afterEpoch.accept(epoch);
         }
-        history.setWallSeconds((System.nanoTime() - started) / 1e9);
+        if (checkpoints != null) {
+            Checkpoint.remove(checkpoints);
+        }
+        history.setWallSeconds(earlierSeconds + (System.nanoTime() - started) / 1e9);
         return history;
     }
 
@@ -129,14 +177,23 @@ public final class LocalCriticTrainer {
         private final ProgressBar bar;
         private final HeadCounters counters;
         private final int epoch;
+        private final int firstEpoch;
         private final int batches;
         private final long epochStart;
         private final long runStart;
 
-        Progress(ProgressBar bar, HeadCounters counters, int epoch, int batches, long epochStart, long runStart) {
+        Progress(
+                ProgressBar bar,
+                HeadCounters counters,
+                int epoch,
+                int firstEpoch,
+                int batches,
+                long epochStart,
+                long runStart) {
             this.bar = bar;
             this.counters = counters;
             this.epoch = epoch;
+            this.firstEpoch = firstEpoch;
             this.batches = batches;
             this.epochStart = epochStart;
             this.runStart = runStart;
@@ -164,8 +221,8 @@ public final class LocalCriticTrainer {
             int done = (int) Math.min(batches, counters.finished());
             double seconds = Math.max(1e-9, (System.nanoTime() - epochStart) / 1e9);
             double rate = done * options.batchSize() / seconds;
-            long stepsDone = (long) (epoch - 1) * batches + done;
-            long stepsLeft = (long) options.epochs() * batches - stepsDone;
+            long stepsDone = (long) (epoch - firstEpoch) * batches + done; // by this process
+            long stepsLeft = (long) (options.epochs() - epoch + 1) * batches - done;
             double perStep = stepsDone == 0 ? 0 : (System.nanoTime() - runStart) / 1e9 / stepsDone;
             bar.update(
                     epoch,

@@ -17,10 +17,13 @@ final class Schedules {
 
     private final int steps;
     private final int warmup;
+    private final int done;
 
-    Schedules(int totalSteps, int warmupSteps) {
+    /** @param stepsDone steps already taken (a resumed run): the schedule goes on from there */
+    Schedules(int totalSteps, int warmupSteps, int stepsDone) {
         this.steps = Math.max(1, totalSteps);
         this.warmup = Math.max(1, Math.min(warmupSteps, steps / MAX_WARMUP_SHARE));
+        this.done = stepsDone;
     }
 
     int warmupSteps() {
@@ -37,6 +40,7 @@ final class Schedules {
                 .setLearningRateTracker(tracker(o.learningRate()))
                 .optMomentum(o.momentum())
                 .optWeightDecays(o.weightDecay())
+                .optBeginNumUpdate(done)
                 .build();
     }
 
@@ -47,6 +51,7 @@ final class Schedules {
                 .optMomentum(o.momentum())
                 .optWeightDecays(o.weightDecay())
                 .optClipGrad(clip)
+                .optBeginNumUpdate(done)
                 .build();
     }
 
@@ -54,6 +59,7 @@ final class Schedules {
     Optimizer adam(TrainingOptions o) {
         return Optimizer.adam()
                 .optLearningRateTracker(tracker(o.criticLearningRate()))
+                .optBeginNumUpdate(done)
                 .build();
     }
 

@@ -41,6 +41,12 @@ public final class TrainingHistory {
         epochs.add(e);
     }
 
+    /** Continues a resumed run's history. */
+    void restore(List<Map<String, Object>> earlier) {
+        epochs.clear();
+        epochs.addAll(earlier);
+    }
+
     void setWallSeconds(double seconds) {
         this.wallSeconds = seconds;
     }

@@ -88,6 +88,7 @@ class TrainerCliErrorsTest {
         TrainerRun tooMany = TrainerRun.of("train", "--output", output.toString(), "--pipeline", "9");
         TrainerRun augment = TrainerRun.of("train", "--output", output.toString(), "--augment", "rotate");
         TrainerRun validation = TrainerRun.of("train", "--output", output.toString(), "--validation", "1.5");
+        TrainerRun resume = TrainerRun.of("train", "--output", output.toString(), "--epochs", "1", "--resume");
 
         assertThat(loss.err()).isEqualTo("error: unknown critic loss 'magic' (expected cascade, ce or hybrid)\n");
         assertThat(oneStage.err())
@@ -96,7 +97,8 @@ class TrainerCliErrorsTest {
         assertThat(tooMany.err()).startsWith("error: --pipeline 9: workers must be 1..4");
         assertThat(augment.err()).startsWith("error: unknown augmentation 'rotate'");
         assertThat(validation.err()).startsWith("error: --validation as a fraction must be between 0 and 1");
-        for (TrainerRun r : new TrainerRun[] {loss, oneStage, joint, tooMany, augment, validation}) {
+        assertThat(resume.err()).startsWith("error: --resume: ").contains("checkpoint.lct does not exist");
+        for (TrainerRun r : new TrainerRun[] {loss, oneStage, joint, tooMany, augment, validation, resume}) {
             assertThat(r.exitCode()).isEqualTo(2);
             assertThat(r.err().lines()).hasSize(1);
         }

@@ -49,7 +49,7 @@ class LocalCriticTrainerTest {
     }
 
     /** Trains two identically initialized networks, the second with its later stages scaled. */
-    private static List<List<float[]>> trainTwins(TrainingMode mode, ImageSet data) throws InterruptedException {
+    private static List<List<float[]>> trainTwins(TrainingMode mode, ImageSet data) throws Exception {
         List<List<float[]>> result = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager()) {
             for (int twin = 0; twin < 2; twin++) {
@@ -87,7 +87,7 @@ class LocalCriticTrainerTest {
     }
 
     @Test
-    void lctStageZeroIgnoresEveryLaterLossWhileItsCriticLearnsFromTheNextHead() throws InterruptedException {
+    void lctStageZeroIgnoresEveryLaterLossWhileItsCriticLearnsFromTheNextHead() throws Exception {
         System.setProperty("ai.djl.pytorch.num_threads", "1");
         ImageSet oneBatch = FashionMnistSlices.train().slice(0, 64);
 
@@ -108,7 +108,7 @@ class LocalCriticTrainerTest {
     }
 
     @Test
-    void backpropStageZeroFeelsTheLaterStages() throws InterruptedException {
+    void backpropStageZeroFeelsTheLaterStages() throws Exception {
         System.setProperty("ai.djl.pytorch.num_threads", "1");
         ImageSet oneBatch = FashionMnistSlices.train().slice(0, 64);
 

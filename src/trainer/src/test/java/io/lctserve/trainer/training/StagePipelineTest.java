@@ -52,7 +52,7 @@ class StagePipelineTest {
     }
 
     /** Every parameter of the network after training, with the history. */
-    private static Trained train(TrainingOptions options, ImageSet data) throws InterruptedException {
+    private static Trained train(TrainingOptions options, ImageSet data) throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
             StagedNetwork network = new StagedNetwork(tiny());
             TrainingHistory history =
@@ -73,7 +73,7 @@ class StagePipelineTest {
     private record Trained(List<float[]> parameters, TrainingHistory history) {}
 
     @Test
-    void underCrossEntropyCriticsThePipelineIsTheSequentialRunBitForBit() throws InterruptedException {
+    void underCrossEntropyCriticsThePipelineIsTheSequentialRunBitForBit() throws Exception {
         Trained sequential = train(options(CriticLoss.CE, 1), DATA);
         Trained two = train(options(CriticLoss.CE, 2), DATA);
         Trained three = train(options(CriticLoss.CE, 3), DATA);
@@ -83,7 +83,7 @@ class StagePipelineTest {
     }
 
     @Test
-    void underTheCascadeEveryWorkerCountGivesTheSameRunAndTheCriticsTrailByTheLag() throws InterruptedException {
+    void underTheCascadeEveryWorkerCountGivesTheSameRunAndTheCriticsTrailByTheLag() throws Exception {
         Trained sequential = train(options(CriticLoss.CASCADE, 1), DATA);
         Trained two = train(options(CriticLoss.CASCADE, 2), DATA);
         Trained three = train(options(CriticLoss.CASCADE, 3), DATA);
@@ -98,7 +98,7 @@ class StagePipelineTest {
     }
 
     @Test
-    void eachWorkersShareOfTheEpochIsRecorded() throws InterruptedException {
+    void eachWorkersShareOfTheEpochIsRecorded() throws Exception {
         Trained two = train(options(CriticLoss.HYBRID, 2), DATA);
 
         List<Map<String, Object>> epochs = two.history().epochs();
