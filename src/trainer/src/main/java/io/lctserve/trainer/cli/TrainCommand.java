@@ -4,6 +4,7 @@ import io.lctserve.core.data.IdxDataset;
 import io.lctserve.core.data.ImageSet;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.trainer.nn.NetworkConfig;
+import io.lctserve.trainer.training.Checkpoint;
 import io.lctserve.trainer.training.CriticLoss;
 import io.lctserve.trainer.training.TrainingMode;
 import io.lctserve.trainer.training.TrainingOptions;
@@ -180,6 +181,10 @@ final class TrainCommand implements Callable<Integer> {
         TrainingMode trainingMode = TrainingMode.parse(mode);
         CriticLoss loss = CriticLoss.parse(criticLoss);
         Augmentation augmentation = augmentation();
+        if (resume && !Files.isRegularFile(output.resolve(Checkpoint.FILE))) {
+            throw new IllegalArgumentException("--resume: " + output.resolve(Checkpoint.FILE) + " does not exist (a run"
+                    + " writes it after each epoch and removes it when it finishes)");
+        }
         Manifest baseline = backpropReference == null ? null : BackpropBaseline.load(backpropReference);
         ImageSet all = IdxDataset.train(data.data);
         ImageSet test = IdxDataset.test(data.data);
