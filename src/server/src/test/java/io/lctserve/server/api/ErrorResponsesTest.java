@@ -188,8 +188,21 @@ class ErrorResponsesTest {
                 .andExpect(jsonPath("$.error").value("unknown model mnist"));
         mvc.perform(get("/v2/models/fashion-mnist/versions/7"))
                 .andExpect(status().isNotFound())
-                .andExpect(jsonPath("$.error", containsString("unknown model fashion-mnist version 7; versions: [1]")));
+                .andExpect(
+                        jsonPath("$.error", containsString("unknown model fashion-mnist version 7; versions: [1, 2]")));
         mvc.perform(get("/v2/models/fashion-mnist/versions/1/ready")).andExpect(status().isOk());
+        mvc.perform(get("/v2/models/fashion-mnist/versions/2/ready")).andExpect(status().isOk());
+    }
+
+    @Test
+    void theNewestShippedVersionAnswersUnlessARequestNamesAnother() throws Exception {
+        mvc.perform(get("/v2/models/fashion-mnist"))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.versions.length()").value(2))
+                .andExpect(jsonPath("$.parameters.version").value("2"));
+        mvc.perform(get("/v2/models/fashion-mnist/versions/1"))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.parameters.version").value("1"));
     }
 
     @Test

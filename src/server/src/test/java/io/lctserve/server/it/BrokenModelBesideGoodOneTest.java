@@ -27,13 +27,21 @@ class BrokenModelBesideGoodOneTest {
         registry.add("lctserve.model-repository", REPOSITORY::toString);
     }
 
+    /** The shipped manifest as version 1's (a manifest names the version its folder is). */
+    private static String asVersionOne(String manifest) {
+        return manifest.replaceFirst("\"version\" : \"[0-9]+\"", "\"version\" : \"1\"");
+    }
+
     private static Path repository() {
         try {
             Path root = Files.createTempDirectory("lctserve-repo");
-            copy(ShippedModel.FOLDER, root.resolve("fashion-mnist/1"));
+            Path good = root.resolve("fashion-mnist/1");
+            copy(ShippedModel.FOLDER, good);
+            Files.writeString(
+                    good.resolve("manifest.json"), asVersionOne(Files.readString(good.resolve("manifest.json"))));
             Path broken = root.resolve("broken/1");
             copy(ShippedModel.FOLDER, broken);
-            String manifest = Files.readString(broken.resolve("manifest.json"))
+            String manifest = asVersionOne(Files.readString(broken.resolve("manifest.json")))
                     .replace("\"name\" : \"fashion-mnist\"", "\"name\" : \"broken\"");
             Files.writeString(broken.resolve("manifest.json"), manifest);
             Files.delete(broken.resolve("head-1.onnx"));

@@ -72,7 +72,8 @@ class RepositoryFollowsDiskTest {
         Path manifest = to.resolve("manifest.json");
         Files.writeString(
                 manifest,
-                Files.readString(manifest).replace("\"version\" : \"1\"", "\"version\" : \"" + version + "\""));
+                Files.readString(manifest)
+                        .replaceFirst("\"version\" : \"[0-9]+\"", "\"version\" : \"" + version + "\""));
     }
 
     private static void delete(Path folder) throws IOException {
