@@ -18,7 +18,7 @@ final class DataFit {
     static final int MIN_AUTO_BATCH = 32;
     static final int MIN_STEPS_PER_EPOCH = 100;
     static final float LEARNING_RATE_AT_FULL_BATCH = 0.05f;
-    static final int FEW_STEPS = 500;
+    static final int FEW_STEPS = 200;
 
     private DataFit() {}
 

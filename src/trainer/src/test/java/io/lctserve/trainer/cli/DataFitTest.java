@@ -37,10 +37,11 @@ class DataFitTest {
     @Test
     void settingsThatLookWrongForTheDataAreNamed() {
         assertThat(DataFit.warnings(55_000, 5_000, 128, 15, 10)).isEmpty();
-        assertThat(DataFit.warnings(3_000, 5_000, 32, 4, 10))
+        assertThat(DataFit.warnings(7_200, 800, 64, 4, 10)).isEmpty();
+        assertThat(DataFit.warnings(3_000, 5_000, 32, 2, 10))
                 .containsExactly(
                         "--validation holds out 5000 images, more than the 3000 left to train on: try --validation 0.1",
-                        "only 372 optimizer steps in all (4 epochs of 93 batches of 32): consider more --epochs");
+                        "only 186 optimizer steps in all (2 epochs of 93 batches of 32): consider more --epochs");
         assertThat(DataFit.warnings(50, 200, 32, 100, 10))
                 .contains("50 training images for 10 classes: too few to learn from")
                 .anyMatch(w -> w.startsWith("presets are calibrated on only 200 validation images"));
