@@ -11,7 +11,7 @@ jar=src/trainer/target/lctserve-trainer.jar
 [ -f "$jar" ] || ./mvnw -B -q -DskipTests package -pl src/trainer -am
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-settings=("off --threads 1" "off --threads 2" "2 --threads 2" "3 --threads 2" "4 --threads 2")
+settings=("off --threads 1" "off --threads 2" "2 --threads 2" "3 --threads 2")
 for round in $(seq "$rounds"); do
   for s in "${settings[@]}"; do
     line=$(java -jar "$jar" train --critic-loss "$loss" --epochs 2 --limit 12800 --test-limit 200 --validation 500 \
