@@ -180,7 +180,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TrainingMode trainingMode = TrainingMode.parse(mode);
         CriticLoss loss = CriticLoss.parse(criticLoss);
-        Augmentation augmentation = augmentation();
+        Augmentation augmentation = TrainChoices.augmentation(noAugment, augment, DEFAULTS.augmentation());
         if (resume && !Files.isRegularFile(output.resolve(Checkpoint.FILE))) {
             throw new IllegalArgumentException("--resume: " + output.resolve(Checkpoint.FILE) + " does not exist (a run"
                     + " writes it after each epoch and removes it when it finishes)");
@@ -200,7 +200,7 @@ final class TrainCommand implements Callable<Integer> {
         ImageSet train = all.slice(0, limit > 0 ? Math.min(limit, trainable) : trainable);
         NetworkConfig config = networkConfig(train, classes);
         int cores = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        int workers = workers(trainingMode, config.stageCount(), cores);
+        int workers = TrainChoices.workers(pipeline, trainingMode, config.stageCount(), cores);
         // PyTorch's intra-op thread count is one per process: each worker gets its share of the cores.
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(Math.max(1, cores / workers)));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
@@ -245,58 +245,6 @@ final class TrainCommand implements Callable<Integer> {
                 cores,
                 resume);
         return run.run(spec.commandLine().getOut());
-    }
-
-    /** Pipeline workers: {@code --pipeline} checked against the mode and the network. */
-    private int workers(TrainingMode trainingMode, int stages, int cores) {
-        String p = pipeline != null ? pipeline.trim() : trainingMode == TrainingMode.LCT && stages > 1 ? "on" : "off";
-        if (p.equals("off")) {
-            return 1;
-        }
-        if (trainingMode != TrainingMode.LCT) {
-            throw new IllegalArgumentException("--pipeline " + p + " needs --mode lct: under --mode "
-                    + trainingMode.label() + " gradients cross stage boundaries, so the stages cannot train apart");
-        }
-        if (stages < 2) {
-            throw new IllegalArgumentException(
-                    "--pipeline " + p + " needs a network of at least 2 stages; this one has " + stages);
-        }
-        if (p.equals("on")) {
-            return Math.max(1, Math.min(stages, cores));
-        }
-        int n;
-        try {
-            n = Integer.parseInt(p);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--pipeline takes off, on or a worker count, was '" + p + "'");
-        }
-        if (n < 1 || n > stages) {
-            throw new IllegalArgumentException(
-                    "--pipeline " + n + ": workers must be 1.." + stages + " (one per stage at most)");
-        }
-        return n;
-    }
-
-    private Augmentation augmentation() {
-        if (noAugment) {
-            return Augmentation.NONE;
-        }
-        if (augment == null) {
-            return DEFAULTS.augmentation();
-        }
-        boolean shift = false;
-        boolean flip = false;
-        for (String a : augment) {
-            switch (a.trim()) {
-                case "shift" -> shift = true;
-                case "flip" -> flip = true;
-                case "none" -> {}
-                default ->
-                    throw new IllegalArgumentException(
-                            "unknown augmentation '" + a + "' (expected shift, flip or none)");
-            }
-        }
-        return new Augmentation(shift, flip);
     }
 
     /** The default network for this data, with whatever the options override. */

@@ -1,0 +1,63 @@
+package io.lctserve.trainer.cli;
+
+import io.lctserve.trainer.training.TrainingMode;
+import io.lctserve.trainer.training.TrainingOptions.Augmentation;
+import java.util.List;
+
+/** {@code train}'s --pipeline and --augment, checked against the mode and the network. */
+final class TrainChoices {
+
+    private TrainChoices() {}
+
+    /** Pipeline workers: {@code --pipeline} checked against the mode and the network. */
+    static int workers(String pipeline, TrainingMode trainingMode, int stages, int cores) {
+        String p = pipeline != null ? pipeline.trim() : trainingMode == TrainingMode.LCT && stages > 1 ? "on" : "off";
+        if (p.equals("off")) {
+            return 1;
+        }
+        if (trainingMode != TrainingMode.LCT) {
+            throw new IllegalArgumentException("--pipeline " + p + " needs --mode lct: under --mode "
+                    + trainingMode.label() + " gradients cross stage boundaries, so the stages cannot train apart");
+        }
+        if (stages < 2) {
+            throw new IllegalArgumentException(
+                    "--pipeline " + p + " needs a network of at least 2 stages; this one has " + stages);
+        }
+        if (p.equals("on")) {
+            return Math.max(1, Math.min(stages, cores));
+        }
+        int n;
+        try {
+            n = Integer.parseInt(p);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--pipeline takes off, on or a worker count, was '" + p + "'");
+        }
+        if (n < 1 || n > stages) {
+            throw new IllegalArgumentException(
+                    "--pipeline " + n + ": workers must be 1.." + stages + " (one per stage at most)");
+        }
+        return n;
+    }
+
+    static Augmentation augmentation(boolean noAugment, List<String> augment, Augmentation defaults) {
+        if (noAugment) {
+            return Augmentation.NONE;
+        }
+        if (augment == null) {
+            return defaults;
+        }
+        boolean shift = false;
+        boolean flip = false;
+        for (String a : augment) {
+            switch (a.trim()) {
+                case "shift" -> shift = true;
+                case "flip" -> flip = true;
+                case "none" -> {}
+                default ->
+                    throw new IllegalArgumentException(
+                            "unknown augmentation '" + a + "' (expected shift, flip or none)");
+            }
+        }
+        return new Augmentation(shift, flip);
+    }
+}
