@@ -107,7 +107,8 @@ final class StageLearner {
         float value = mean.getFloat();
         if (!Float.isFinite(value)) {
             throw new IllegalStateException(
-                    "stage " + stage + "'s loss is " + value + ": training diverged (try a lower --lr or --critic-lr)");
+                    "stage " + stage + "'s loss is " + value + ": training diverged (try a lower --lr or --critic-lr;"
+                            + " --resume goes on from the last epoch's checkpoint)");
         }
         counters.add(stage, logits.argMax(1).eq(labels).sum().getLong(), labels.size(), value);
         busyNanos.addAndGet(System.nanoTime() - started);
