@@ -32,10 +32,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * through {@link ProgressivePredictor} (the same answers): handing a lone request to a worker thread
  * and back costs two thread wake-ups, as much as the model itself at batch 1 on a small CPU.
  *
- * <p>A little over this project's ~300 lines on purpose: the three ways a request is answered
- * (alone, batched stage by stage, cut by its deadline) and the workers' life share one lock and one
- * set of counters, and read best in one place; the queue policy is {@link StageQueues}', a stage
- * run {@link StageStep}'s.
+ * <p>Why this class is over 300 lines and not split: the three ways a request is answered (alone,
+ * batched stage by stage, cut by its deadline) and the workers' life share one lock, one condition
+ * and one set of counters; split apart, each half would need the other's lock held and the
+ * invariants between {@code queued}, the queues and the runners would span files. What can live
+ * apart already does: the queue policy is {@link StageQueues}', a stage run {@link StageStep}'s.
  */
 public final class BatchScheduler implements AutoCloseable {
 

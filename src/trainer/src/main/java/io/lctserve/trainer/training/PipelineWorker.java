@@ -56,6 +56,8 @@ final class PipelineWorker implements Runnable {
     private final AtomicReference<PipelineFailure> failure;
     private BatchSampler sampler;
     private int batches;
+    private float[] pixels; // the first worker's batch buffers, reused: arrays are created as copies
+    private long[] labels;
 
     /**
      * @param previousStage the learner of the stage before this worker's first, which gets that
@@ -83,6 +85,8 @@ final class PipelineWorker implements Runnable {
     void feedFrom(BatchSampler sampler, int batches) {
         this.sampler = sampler;
         this.batches = batches;
+        this.pixels = new float[sampler.batchSize() * sampler.pixelsPerImage()];
+        this.labels = new long[sampler.batchSize()];
     }
 
     String stages() {
@@ -164,8 +168,6 @@ final class PipelineWorker implements Runnable {
         }
         long started = System.nanoTime();
         int size = sampler.batchSize();
-        float[] pixels = new float[size * sampler.pixelsPerImage()];
-        long[] labels = new long[size];
         sampler.batch(b, pixels, labels);
         NDManager m = epoch.newSubManager();
         NDArray x = m.create(pixels, new Shape(size, 1, sampler.rows(), sampler.cols()));
