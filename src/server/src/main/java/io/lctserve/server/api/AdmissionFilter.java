@@ -1,6 +1,5 @@
 package io.lctserve.server.api;
 
-import io.lctserve.runtime.batching.BatchScheduler;
 import io.lctserve.server.config.LctServeProperties;
 import io.lctserve.server.inference.BatchingEngine;
 import io.lctserve.server.metrics.InferenceMetrics;
@@ -11,7 +10,6 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,7 +39,6 @@ public class AdmissionFilter extends OncePerRequestFilter {
     private final BatchingEngine batching;
     private final InferenceMetrics metrics;
     private final int maxInFlight;
-    private final long queueTimeoutNanos;
     private final AtomicInteger inFlight = new AtomicInteger();
 
     public AdmissionFilter(
@@ -53,9 +50,7 @@ public class AdmissionFilter extends OncePerRequestFilter {
         this.registry = registry;
         this.batching = batching;
         this.metrics = metrics;
-        this.maxInFlight =
-                properties.maxInFlight() > 0 ? properties.maxInFlight() : Math.max(1, requestThreads * 3 / 4);
-        this.queueTimeoutNanos = properties.queueTimeout().toNanos();
+        this.maxInFlight = properties.maxInFlight(requestThreads);
     }
 
     /**
@@ -107,12 +102,7 @@ public class AdmissionFilter extends OncePerRequestFilter {
         if (inFlight.get() >= maxInFlight) {
             return "the server is busy: " + maxInFlight + " inference requests in flight (lctserve.max-in-flight)";
         }
-        BatchScheduler scheduler = model == null ? null : batching.scheduler(model);
-        if (scheduler != null && scheduler.estimatedWaitNanos() > queueTimeoutNanos) {
-            return "the queue holds more work than the " + TimeUnit.NANOSECONDS.toMillis(queueTimeoutNanos)
-                    + " ms queue timeout";
-        }
-        return null;
+        return batching.queueRefusal(model);
     }
 
     /** Inference requests on request threads now. */

@@ -14,7 +14,11 @@ import io.lctserve.core.exit.ExitRule;
 import io.lctserve.core.exit.Mode;
 import io.lctserve.server.inference.InvalidRequestException;
 import io.lctserve.server.inference.Knob;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -27,16 +31,103 @@ public final class KnobBinder {
     private static final List<String> KNOB =
             List.of(MODE, RULE, THRESHOLD, PRESET, ENTROPY, PATIENCE, MAX_STAGE, DEADLINE_MS, PRIORITY);
 
+    /** Triton's request option for binary outputs (every output, unless an output says otherwise). */
+    public static final String BINARY_DATA_OUTPUT = "binary_data_output";
+
     /** Parameters the Open Inference Protocol defines for every request; they do not steer the model. */
     private static final Set<String> PROTOCOL =
-            Set.of("content_type", "headers", "binary_data_output", "binary_data", "binary_data_size");
+            Set.of("content_type", "headers", BINARY_DATA_OUTPUT, "binary_data", "binary_data_size");
 
     /** Triton's request timeout in microseconds: the latency budget when {@code deadline_ms} is not given. */
     static final String TIMEOUT = "timeout";
 
     private KnobBinder() {}
 
-    /** @param parameters may be null; a null value counts as left out */
+    /**
+     * A knob read from an Open Inference Protocol request, and the names it ignored.
+     *
+     * @param ignored request parameters lctserve does not read, in the order given
+     */
+    public record Bound(Knob knob, List<String> ignored) {}
+
+    /**
+     * The knob of a V2 or gRPC request. lctserve's own names are read strictly; other names
+     * (Triton's sequence options, a client's own) are ignored, as Triton ignores what its backend does
+     * not read, and returned so the answer can list them; a name within two edits of one lctserve
+     * reads is taken for a misspelling and refused.
+     */
+    public static Bound bindProtocol(Map<String, ?> parameters) {
+        if (parameters == null || parameters.isEmpty()) {
+            return new Bound(Knob.DEFAULT, List.of());
+        }
+        List<String> read = new ArrayList<>(KNOB);
+        read.add(TIMEOUT);
+        read.add(BINARY_DATA_OUTPUT);
+        List<String> ignored = ignored(parameters.keySet(), read, "");
+        if (ignored.isEmpty()) {
+            return new Bound(bind(parameters), List.of());
+        }
+        Map<String, Object> known = new LinkedHashMap<>(parameters);
+        known.keySet().removeAll(ignored);
+        return new Bound(bind(known), ignored);
+    }
+
+    /**
+     * The names among {@code given} that are not in {@code read}: ignored, unless one is a
+     * misspelling of a name in {@code read} (the same but for case, '-' or '_', or within two edits),
+     * which is refused.
+     *
+     * @param where where the names were, for the message ("" for the request, or "on output 'x'")
+     */
+    public static List<String> ignored(Collection<String> given, List<String> read, String where) {
+        List<String> ignored = new ArrayList<>();
+        for (String name : given) {
+            if (read.contains(name)) {
+                continue;
+            }
+            for (String meant : read) {
+                if (misspelt(name, meant)) {
+                    throw new InvalidRequestException(
+                            "unknown parameter '" + name + "'" + (where.isEmpty() ? "" : " " + where)
+                                    + "; did you mean '" + meant + "'? lctserve reads " + String.join(", ", read));
+                }
+            }
+            ignored.add(name);
+        }
+        return ignored;
+    }
+
+    private static boolean misspelt(String name, String meant) {
+        String a = name.toLowerCase(Locale.ROOT).replaceAll("[-_ ]", "");
+        String b = meant.toLowerCase(Locale.ROOT).replaceAll("[-_ ]", "");
+        return a.equals(b) || (Math.min(a.length(), b.length()) >= 4 && edits(a, b) <= 2);
+    }
+
+    /** Levenshtein distance. */
+    private static int edits(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+
+    /**
+     * lctserve's own endpoints: every name must be one lctserve reads (or the protocol's).
+     *
+     * @param parameters may be null; a null value counts as left out
+     */
     public static Knob bind(Map<String, ?> parameters) {
         if (parameters == null || parameters.isEmpty()) {
             return Knob.DEFAULT;

@@ -1,6 +1,7 @@
 package io.lctserve.server.api;
 
 import io.lctserve.server.inference.Knob;
+import io.lctserve.server.metrics.InferenceMetrics;
 import io.lctserve.server.model.LoadedModel;
 
 /**
@@ -12,12 +13,9 @@ public final class RequestRecord {
 
     public static final String ATTRIBUTE = "lctserve.request";
 
-    /** The mode tag of a request whose knob could not be read. */
-    static final String UNKNOWN_MODE = "unknown";
-
     private final long receivedNanos;
     private LoadedModel model;
-    private String mode = UNKNOWN_MODE;
+    private String mode = InferenceMetrics.UNKNOWN_MODE;
 
     RequestRecord(long receivedNanos) {
         this.receivedNanos = receivedNanos;

@@ -39,6 +39,7 @@ import org.springframework.validation.annotation.Validated;
  *     load balancers stop sending before the server stops accepting
  * @param batching how samples of concurrent requests are batched together, stage by stage
  * @param repository how the model repository is followed on disk
+ * @param grpc the Open Inference Protocol's gRPC service
  */
 @Validated
 @ConfigurationProperties("lctserve")
@@ -56,13 +57,19 @@ public record LctServeProperties(
         @NotNull @DefaultValue("20s") Duration bodyReadTimeout,
         @NotNull @DefaultValue("0s") Duration drain,
         @NotNull @Valid @DefaultValue Batching batching,
-        @NotNull @Valid @DefaultValue Repository repository) {
+        @NotNull @Valid @DefaultValue Repository repository,
+        @NotNull @Valid @DefaultValue Grpc grpc) {
 
     /** How many requests may compute at once: {@code maxConcurrentInferences}, or its automatic value. */
     public int computeSlots() {
         return maxConcurrentInferences > 0
                 ? maxConcurrentInferences
                 : 2 * Runtime.getRuntime().availableProcessors();
+    }
+
+    /** Inference requests one transport works on at once: {@code maxInFlight}, or 3/4 of its request threads. */
+    public int maxInFlight(int requestThreads) {
+        return maxInFlight > 0 ? maxInFlight : Math.max(1, requestThreads * 3 / 4);
     }
 
     /**
@@ -128,6 +135,16 @@ public record LctServeProperties(
      */
     public record Repository(
             @NotNull @DefaultValue("5s") Duration pollInterval, @DefaultValue("false") boolean control) {}
+
+    /**
+     * The gRPC service ({@code lctserve.grpc.*}): {@code inference.GRPCInferenceService} and
+     * {@code grpc.health.v1.Health} on their own port. Requests count against {@code max-in-flight}
+     * and {@code max-batch} as HTTP ones do (each transport has its own in-flight count), and a
+     * message may be {@code max-request-bytes} long.
+     *
+     * @param port the port; 0 picks a free one (tests), -1 turns the service off
+     */
+    public record Grpc(@Min(-1) @DefaultValue("8081") int port) {}
 
     /** One model's batching settings; each one left out is the server's. */
     public record ModelBatching(

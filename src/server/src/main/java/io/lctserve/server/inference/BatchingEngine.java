@@ -6,6 +6,7 @@ import io.lctserve.server.config.LctServeProperties;
 import io.lctserve.server.metrics.InferenceMetrics;
 import io.lctserve.server.model.LoadedModel;
 import io.lctserve.server.model.ModelRegistry;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -61,5 +62,18 @@ public class BatchingEngine {
                     settings,
                     model.name() + "-" + model.version());
         });
+    }
+
+    /**
+     * Why a new request for the model should be refused before any work (its queues hold more work
+     * than the queue timeout, at measured stage latencies), or null to admit it. Both transports ask.
+     */
+    public String queueRefusal(LoadedModel model) {
+        BatchScheduler scheduler = model == null ? null : scheduler(model);
+        long timeout = properties.queueTimeout().toNanos();
+        if (scheduler != null && scheduler.estimatedWaitNanos() > timeout) {
+            return "the queue holds more work than the " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms queue timeout";
+        }
+        return null;
     }
 }

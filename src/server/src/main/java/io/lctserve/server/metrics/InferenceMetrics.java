@@ -30,6 +30,9 @@ import org.springframework.stereotype.Component;
 @Component
 public class InferenceMetrics {
 
+    /** The mode tag of a request whose knob could not be read. */
+    public static final String UNKNOWN_MODE = "unknown";
+
     private final MeterRegistry registry;
     private final Map<String, ModelMeters> models = new ConcurrentHashMap<>();
 

@@ -5,6 +5,7 @@ import io.lctserve.server.inference.BatchingEngine;
 import io.lctserve.server.inference.InferenceGate;
 import io.lctserve.server.inference.InferenceService;
 import io.lctserve.server.inference.KnobResolver;
+import io.lctserve.server.lifecycle.ServerReadiness;
 import io.lctserve.server.metrics.InferenceMetrics;
 import io.lctserve.server.model.ModelRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -37,6 +38,8 @@ import org.springframework.test.context.TestPropertySource;
     InferenceMetrics.class,
     RequestMetrics.class,
     ApplicationAvailabilityBean.class,
+    ServerReadiness.class,
+    ServerIdentity.class,
     InferenceSlice.Meters.class
 })
 @EnableConfigurationProperties(LctServeProperties.class)

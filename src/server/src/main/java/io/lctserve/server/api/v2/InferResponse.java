@@ -4,9 +4,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.lctserve.runtime.BatchResult;
 import io.lctserve.runtime.SampleResult;
+import io.lctserve.server.api.KnobBinder;
 import io.lctserve.server.inference.InferenceResult;
 import io.lctserve.server.inference.InvalidRequestException;
 import io.lctserve.server.model.LoadedModel;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,48 +32,115 @@ public record InferResponse(
     static final List<String> OUTPUTS = List.of(PROBABILITIES, CLASS, CONFIDENCE, EXIT_STAGE);
 
     /**
-     * @param data flat row-major values
+     * @param data flat row-major values: float[], long[], int[] or a list of strings (BYTES); null
+     *     when they follow the JSON as raw bytes (the binary tensor data extension)
+     * @param parameters {@code binary_data_size} for such an output, else null
      */
-    public record Output(String name, String datatype, long[] shape, Object data) {}
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Output(String name, String datatype, long[] shape, Map<String, Object> parameters, Object data) {
+
+        Output(String name, String datatype, long[] shape, Object data) {
+            this(name, datatype, shape, null, data);
+        }
+
+        /** The values as little-endian bytes, BYTES elements each after its 4-byte little-endian length. */
+        public byte[] raw() {
+            ByteBuffer b;
+            if (data instanceof float[] v) {
+                b = ByteBuffer.allocate(v.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(v);
+            } else if (data instanceof long[] v) {
+                b = ByteBuffer.allocate(v.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                b.asLongBuffer().put(v);
+            } else if (data instanceof int[] v) {
+                b = ByteBuffer.allocate(v.length * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                b.asIntBuffer().put(v);
+            } else if (data instanceof List<?> strings) {
+                List<byte[]> utf8 = strings.stream()
+                        .map(s -> String.valueOf(s).getBytes(StandardCharsets.UTF_8))
+                        .toList();
+                b = ByteBuffer.allocate(utf8.stream()
+                                .mapToInt(s -> Integer.BYTES + s.length)
+                                .sum())
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                for (byte[] s : utf8) {
+                    b.putInt(s.length).put(s);
+                }
+            } else {
+                throw new IllegalStateException("no raw form for output " + name);
+            }
+            return b.array();
+        }
+
+        /** This output as the binary extension writes it: its description here, its values after the JSON. */
+        Output described(int rawBytes) {
+            return new Output(name, datatype, shape, Map.of(BINARY_DATA_SIZE, rawBytes), null);
+        }
+    }
+
+    static final String BINARY_DATA_SIZE = "binary_data_size";
 
     /** Triton's classification extension: the top k classes instead of every probability. */
     static final String CLASS_COUNT = "class_count";
 
-    /** Output parameters of the protocol that change nothing here (answers are always JSON). */
-    private static final List<String> IGNORED_OUTPUT_PARAMETERS = List.of("binary_data");
+    /** Response parameter: the request's parameters that lctserve did not read. */
+    static final String IGNORED_PARAMETERS = "ignored_parameters";
+
+    /** The protocol's output parameter for binary outputs (over the request's binary_data_output). */
+    static final String BINARY_DATA = "binary_data";
+
+    private static final List<String> OUTPUT_PARAMETERS = List.of(CLASS_COUNT, BINARY_DATA);
 
     /**
      * An output a request asked for.
      *
      * @param classCount Triton's classification: the top {@code classCount} classes (0: not asked)
+     * @param binary its values to follow the JSON as raw bytes (the binary tensor data extension)
      */
-    record Wanted(String name, int classCount) {}
+    public record Wanted(String name, int classCount, boolean binary) {}
 
-    /** The outputs a request names, every output when it names none. */
-    static List<Wanted> requestedOutputs(List<InferRequest.RequestedOutput> requested, int classes) {
+    /**
+     * The outputs a request names, every output when it names none.
+     *
+     * @param binaryByDefault the request's {@code binary_data_output}
+     * @param ignored where the output parameters lctserve does not read are added, as "output.name"
+     */
+    public static List<Wanted> requestedOutputs(
+            List<InferRequest.RequestedOutput> requested, int classes, boolean binaryByDefault, List<String> ignored) {
         if (requested == null || requested.isEmpty()) {
-            return OUTPUTS.stream().map(name -> new Wanted(name, 0)).toList();
+            return OUTPUTS.stream()
+                    .map(name -> new Wanted(name, 0, binaryByDefault))
+                    .toList();
         }
-        return requested.stream().map(o -> wanted(o, classes)).toList();
+        return requested.stream()
+                .map(o -> wanted(o, classes, binaryByDefault, ignored))
+                .toList();
     }
 
-    private static Wanted wanted(InferRequest.RequestedOutput o, int classes) {
+    private static Wanted wanted(
+            InferRequest.RequestedOutput o, int classes, boolean binaryByDefault, List<String> ignored) {
         if (o == null || !OUTPUTS.contains(o.name())) {
             throw new InvalidRequestException(
                     "unknown output '" + (o == null ? null : o.name()) + "'; outputs are " + OUTPUTS);
         }
-        int classCount = 0;
-        if (o.parameters() != null) {
-            for (Map.Entry<String, Object> p : o.parameters().entrySet()) {
-                if (p.getKey().equals(CLASS_COUNT)) {
-                    classCount = classCount(o.name(), p.getValue(), classes);
-                } else if (!IGNORED_OUTPUT_PARAMETERS.contains(p.getKey())) {
-                    throw new InvalidRequestException("unknown parameter '" + p.getKey() + "' on output '" + o.name()
-                            + "'; outputs take " + CLASS_COUNT + " (on " + PROBABILITIES + ") and binary_data");
-                }
-            }
+        Map<String, Object> parameters = o.parameters() == null ? Map.of() : o.parameters();
+        for (String name : KnobBinder.ignored(parameters.keySet(), OUTPUT_PARAMETERS, "on output '" + o.name() + "'")) {
+            ignored.add(o.name() + "." + name);
         }
-        return new Wanted(o.name(), classCount);
+        int classCount =
+                parameters.get(CLASS_COUNT) == null ? 0 : classCount(o.name(), parameters.get(CLASS_COUNT), classes);
+        boolean binary = parameters.get(BINARY_DATA) == null
+                ? binaryByDefault
+                : flag(parameters.get(BINARY_DATA), "output '" + o.name() + "' parameter " + BINARY_DATA);
+        return new Wanted(o.name(), classCount, binary);
+    }
+
+    /** A true/false parameter. */
+    public static boolean flag(Object value, String what) {
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        throw new InvalidRequestException(what + " must be true or false, was " + value);
     }
 
     private static int classCount(String output, Object value, int classes) {
@@ -85,8 +156,13 @@ public record InferResponse(
         return ((Number) value).intValue();
     }
 
-    /** The answer to request {@code id}: the named outputs, and what decided in {@code parameters}. */
-    static InferResponse of(LoadedModel model, String id, InferenceResult result, List<Wanted> wanted) {
+    /**
+     * The answer to request {@code id}: the named outputs, and what decided in {@code parameters}.
+     *
+     * @param ignored the request's parameters lctserve did not read, listed in the answer's
+     */
+    public static InferResponse of(
+            LoadedModel model, String id, InferenceResult result, List<Wanted> wanted, List<String> ignored) {
         BatchResult batch = result.batch();
         List<SampleResult> samples = batch.samples();
         int n = samples.size();
@@ -137,6 +213,9 @@ public record InferResponse(
         parameters.put("rule", result.rule());
         parameters.put("deadline_cut", batch.deadlineCut());
         parameters.put("macs_fraction", batch.macsFraction());
+        if (!ignored.isEmpty()) {
+            parameters.put(IGNORED_PARAMETERS, ignored);
+        }
         return new InferResponse(model.name(), model.version(), id, parameters, outputs);
     }
 

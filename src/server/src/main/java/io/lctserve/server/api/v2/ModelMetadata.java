@@ -15,7 +15,7 @@ import java.util.Map;
  * V2 model metadata, plus what a caller needs to pick a trade-off: labels, the cost of each exit,
  * the presets and the measured accuracy.
  */
-record ModelMetadata(
+public record ModelMetadata(
         String name,
         List<String> versions,
         String platform,
@@ -23,9 +23,9 @@ record ModelMetadata(
         List<TensorMetadata> outputs,
         Map<String, Object> parameters) {
 
-    record TensorMetadata(String name, String datatype, List<Long> shape) {}
+    public record TensorMetadata(String name, String datatype, List<Long> shape) {}
 
-    static ModelMetadata of(LoadedModel model, List<String> versions) {
+    public static ModelMetadata of(LoadedModel model, List<String> versions) {
         var m = model.manifest();
         long classes = m.labels().size();
         List<TensorMetadata> outputs = List.of(

@@ -4,16 +4,20 @@ import ai.onnxruntime.OrtException;
 import io.lctserve.server.api.KnobBinder;
 import io.lctserve.server.api.ModelLookup;
 import io.lctserve.server.api.RequestRecord;
+import io.lctserve.server.api.ServerIdentity;
 import io.lctserve.server.config.LctServeProperties;
 import io.lctserve.server.inference.BatchingEngine;
 import io.lctserve.server.inference.InferenceResult;
 import io.lctserve.server.inference.InferenceService;
-import io.lctserve.server.inference.Knob;
 import io.lctserve.server.inference.ModelInput;
+import io.lctserve.server.lifecycle.ServerReadiness;
 import io.lctserve.server.metrics.InferenceMetrics;
 import io.lctserve.server.model.LoadedModel;
 import io.lctserve.server.model.ModelRegistry;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
@@ -21,10 +25,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.availability.ApplicationAvailability;
-import org.springframework.boot.availability.ReadinessState;
-import org.springframework.boot.info.BuildProperties;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -47,10 +47,10 @@ class OpenInferenceController {
     private final BatchingEngine batching;
     private final InferenceMetrics metrics;
     private final ModelRegistry registry;
-    private final ApplicationAvailability availability;
+    private final ServerReadiness readiness;
     private final ModelLookup lookup;
     private final InferenceService inference;
-    private final String serverVersion;
+    private final ServerIdentity identity;
     private final int maxBatch;
     private final JsonMapper json;
 
@@ -58,22 +58,21 @@ class OpenInferenceController {
             BatchingEngine batching,
             InferenceMetrics metrics,
             ModelRegistry registry,
-            ApplicationAvailability availability,
+            ServerReadiness readiness,
             ModelLookup lookup,
             InferenceService inference,
             LctServeProperties properties,
             JsonMapper json,
-            ObjectProvider<BuildProperties> build) {
+            ServerIdentity identity) {
         this.batching = batching;
         this.metrics = metrics;
         this.json = json;
         this.registry = registry;
-        this.availability = availability;
+        this.readiness = readiness;
         this.maxBatch = properties.maxBatch();
         this.lookup = lookup;
         this.inference = inference;
-        BuildProperties props = build.getIfAvailable();
-        this.serverVersion = props == null ? "dev" : props.getVersion();
+        this.identity = identity;
     }
 
     @GetMapping("/health/live")
@@ -83,22 +82,14 @@ class OpenInferenceController {
 
     @GetMapping("/health/ready")
     ResponseEntity<Map<String, Object>> ready() {
-        // Same answer as /actuator/health/readiness: models loaded and not draining for shutdown.
-        boolean ready =
-                !registry.all().isEmpty() && availability.getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC;
+        boolean ready = readiness.ready();
         return ResponseEntity.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
                 .body(Map.of("ready", ready));
     }
 
     @GetMapping({"", "/"})
     Map<String, Object> server() {
-        return Map.of(
-                "name",
-                "lctserve",
-                "version",
-                serverVersion,
-                "extensions",
-                List.of("binary_tensor_data", "model_repository", "lctserve_progressive_inference"));
+        return Map.of("name", identity.name(), "version", identity.version(), "extensions", ServerIdentity.EXTENSIONS);
     }
 
     @GetMapping("/models")
@@ -151,7 +142,11 @@ class OpenInferenceController {
                     + " (application/octet-stream): the JSON request in the first Inference-Header-Content-Length"
                     + " bytes, then the input tensor as raw little-endian bytes, sized by"
                     + " inputs[0].parameters.binary_data_size.")
-    InferResponse infer(
+    @ApiResponse(
+            responseCode = "200",
+            description = "The answer: JSON, or with binary outputs asked for the binary tensor data extension",
+            content = @Content(schema = @Schema(implementation = InferResponse.class)))
+    ResponseEntity<Object> infer(
             @PathVariable String name,
             @PathVariable(required = false) String version,
             @RequestBody InferRequest request,
@@ -166,7 +161,7 @@ class OpenInferenceController {
     // springdoc documents this with the JSON operation above: the same path, its other content types.
     // A body with no content type (Triton's client in JSON mode) is read as JSON unless the binary
     // extension's header says where its JSON ends.
-    InferResponse inferBinary(
+    ResponseEntity<Object> inferBinary(
             @PathVariable String name,
             @PathVariable(required = false) String version,
             @RequestHeader(value = BinaryTensorRequest.HEADER, required = false) String headerLength,
@@ -184,7 +179,7 @@ class OpenInferenceController {
     @PostMapping(
             path = {"/models/{name}/infer", "/models/{name}/versions/{version}/infer"},
             consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
-    InferResponse inferForm(
+    ResponseEntity<Object> inferForm(
             @PathVariable String name,
             @PathVariable(required = false) String version,
             @RequestHeader(value = BinaryTensorRequest.HEADER, required = false) String headerLength,
@@ -194,17 +189,24 @@ class OpenInferenceController {
         return inferBinary(name, version, headerLength, http.getInputStream().readAllBytes(), record);
     }
 
-    private InferResponse infer(
+    private ResponseEntity<Object> infer(
             String name, String version, InferRequest request, ByteBuffer binary, RequestRecord record)
             throws OrtException, InterruptedException {
         LoadedModel model = lookup.find(name, version);
         record.model(model);
-        Knob knob = KnobBinder.bind(request.parameters());
-        record.knob(knob);
-        List<InferResponse.Wanted> outputs = InferResponse.requestedOutputs(request.outputs(), model.classes());
+        KnobBinder.Bound bound = KnobBinder.bindProtocol(request.parameters());
+        record.knob(bound.knob());
+        List<String> ignored = new ArrayList<>(bound.ignored());
+        Object binaryOutput =
+                request.parameters() == null ? null : request.parameters().get(KnobBinder.BINARY_DATA_OUTPUT);
+        List<InferResponse.Wanted> outputs = InferResponse.requestedOutputs(
+                request.outputs(),
+                model.classes(),
+                binaryOutput != null && InferResponse.flag(binaryOutput, KnobBinder.BINARY_DATA_OUTPUT),
+                ignored);
         ModelInput input =
                 TensorDecoder.decode(request.inputs(), model.manifest().input(), maxBatch, binary);
-        InferenceResult result = inference.infer(model, input, knob, record.receivedNanos(), false);
-        return InferResponse.of(model, request.id(), result, outputs);
+        InferenceResult result = inference.infer(model, input, bound.knob(), record.receivedNanos(), false);
+        return BinaryTensorResponse.of(InferResponse.of(model, request.id(), result, outputs, ignored), outputs, json);
     }
 }

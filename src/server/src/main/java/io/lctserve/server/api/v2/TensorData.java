@@ -20,7 +20,18 @@ import tools.jackson.databind.annotation.JsonDeserialize;
  * @param nesting the length of the arrays at each depth, outermost first ({@code [count]} when flat)
  */
 @JsonDeserialize(using = TensorData.Reader.class)
-record TensorData(double[] values, int count, int firstNonInteger, int[] nesting) {
+public record TensorData(double[] values, int count, int firstNonInteger, int[] nesting) {
+
+    /** Values given flat, as gRPC's typed contents give them. */
+    public static TensorData flat(double[] values) {
+        int firstNonInteger = -1;
+        for (int i = 0; i < values.length && firstNonInteger < 0; i++) {
+            if (values[i] != Math.rint(values[i])) {
+                firstNonInteger = i;
+            }
+        }
+        return new TensorData(values, values.length, firstNonInteger, new int[] {values.length});
+    }
 
     private static final int MAX_DEPTH = 16;
 

@@ -12,7 +12,7 @@ import java.util.List;
  * UINT8 values divided by 255; {@code data} flat or nested to any depth, row-major, or raw
  * little-endian bytes after the JSON ({@link BinaryTensorRequest}).
  */
-final class TensorDecoder {
+public final class TensorDecoder {
 
     private TensorDecoder() {}
 
@@ -22,6 +22,78 @@ final class TensorDecoder {
      * @param binary the bytes after the JSON of a binary tensor data request, or null for plain JSON
      */
     static ModelInput decode(List<InferRequest.Input> inputs, TensorSpec spec, int maxBatch, ByteBuffer binary) {
+        return decode(inputs, spec, maxBatch, binary, "data");
+    }
+
+    /**
+     * @param dataField what the request calls the tensor's values, for messages ({@code data} in JSON,
+     *     {@code contents} in gRPC)
+     */
+    public static ModelInput decode(
+            List<InferRequest.Input> inputs, TensorSpec spec, int maxBatch, ByteBuffer binary, String dataField) {
+        InferRequest.Input in = single(inputs, spec);
+        Header h = header(in, spec, maxBatch);
+        Object binarySize = in.parameters() == null ? null : in.parameters().get(BINARY_DATA_SIZE);
+        if (binarySize != null || (binary != null && in.data() == null)) {
+            return new ModelInput(binary(in, binarySize, binary, h.uint8(), h.values()), h.shape());
+        }
+        if (binary != null && binary.hasRemaining()) {
+            throw new InvalidRequestException("the body has " + binary.remaining() + " bytes after the JSON but"
+                    + " inputs[0] sends its data as JSON; give parameters." + BINARY_DATA_SIZE + " instead of data");
+        }
+        TensorData data = in.data();
+        String field = "inputs[0]." + dataField;
+        if (data == null) {
+            throw new InvalidRequestException(
+                    field + " must be " + ("data".equals(dataField) ? "a JSON array of numbers" : "given"));
+        }
+        long[] shape = h.shape();
+        if (data.nesting().length > 1
+                && !Arrays.equals(Arrays.stream(data.nesting()).asLongStream().toArray(), shape)) {
+            throw new InvalidRequestException(field + " is nested as " + Arrays.toString(data.nesting())
+                    + " but its shape is " + Arrays.toString(shape) + ": send it flat or nested exactly as its shape");
+        }
+        if (data.count() != h.values()) {
+            throw new InvalidRequestException(field + " has " + data.count() + " values but shape "
+                    + Arrays.toString(shape) + " needs " + h.values());
+        }
+        boolean uint8 = h.uint8();
+        if (uint8 && data.firstNonInteger() >= 0) {
+            int i = data.firstNonInteger();
+            throw new InvalidRequestException(
+                    "UINT8 value #" + i + " must be an integer in 0..255, was " + format(data.values()[i]));
+        }
+        float[] pixels = new float[(int) h.values()];
+        double[] values = data.values();
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = uint8 ? uint8(values[i], i) : fp32(values[i], i);
+        }
+        return new ModelInput(pixels, shape);
+    }
+
+    /**
+     * A tensor whose values came apart from its description, as little-endian bytes (gRPC's
+     * {@code raw_input_contents}).
+     *
+     * @param rawField what the request calls the bytes, for messages
+     */
+    public static ModelInput decodeRaw(
+            List<InferRequest.Input> inputs, TensorSpec spec, int maxBatch, ByteBuffer raw, String rawField) {
+        InferRequest.Input in = single(inputs, spec);
+        Header h = header(in, spec, maxBatch);
+        long bytes = h.values() * (h.uint8() ? 1 : Float.BYTES);
+        if (raw.remaining() != bytes) {
+            throw new InvalidRequestException(rawField + " has " + raw.remaining() + " bytes but inputs[0] needs "
+                    + bytes + " (" + h.values() + " " + in.datatype() + " values of shape " + Arrays.toString(h.shape())
+                    + ")");
+        }
+        return new ModelInput(pixels(raw, h.uint8(), h.values()), h.shape());
+    }
+
+    /** @param values how many values the shape holds */
+    private record Header(boolean uint8, long[] shape, long values) {}
+
+    private static InferRequest.Input single(List<InferRequest.Input> inputs, TensorSpec spec) {
         if (inputs == null || inputs.size() != 1) {
             throw new InvalidRequestException("expected exactly one input tensor '" + spec.name() + "', got "
                     + (inputs == null ? 0 : inputs.size()));
@@ -34,6 +106,10 @@ final class TensorDecoder {
             throw new InvalidRequestException(
                     "unknown input '" + in.name() + "'; the model's input is '" + spec.name() + "'");
         }
+        return in;
+    }
+
+    private static Header header(InferRequest.Input in, TensorSpec spec, int maxBatch) {
         boolean uint8;
         if ("FP32".equals(in.datatype())) {
             uint8 = false;
@@ -49,39 +125,7 @@ final class TensorDecoder {
             throw new InvalidRequestException(
                     "batch of " + shape[0] + " exceeds the server's limit of " + maxBatch + " (lctserve.max-batch)");
         }
-        long expected = shape[0] * spec.elementsPerSample();
-        Object binarySize = in.parameters() == null ? null : in.parameters().get(BINARY_DATA_SIZE);
-        if (binarySize != null || (binary != null && in.data() == null)) {
-            return new ModelInput(binary(in, binarySize, binary, uint8, expected), shape);
-        }
-        if (binary != null && binary.hasRemaining()) {
-            throw new InvalidRequestException("the body has " + binary.remaining() + " bytes after the JSON but"
-                    + " inputs[0] sends its data as JSON; give parameters." + BINARY_DATA_SIZE + " instead of data");
-        }
-        TensorData data = in.data();
-        if (data == null) {
-            throw new InvalidRequestException("inputs[0].data must be a JSON array of numbers");
-        }
-        if (data.nesting().length > 1
-                && !Arrays.equals(Arrays.stream(data.nesting()).asLongStream().toArray(), shape)) {
-            throw new InvalidRequestException("inputs[0].data is nested as " + Arrays.toString(data.nesting())
-                    + " but its shape is " + Arrays.toString(shape) + ": send it flat or nested exactly as its shape");
-        }
-        if (data.count() != expected) {
-            throw new InvalidRequestException("inputs[0].data has " + data.count() + " values but shape "
-                    + Arrays.toString(shape) + " needs " + expected);
-        }
-        if (uint8 && data.firstNonInteger() >= 0) {
-            int i = data.firstNonInteger();
-            throw new InvalidRequestException(
-                    "UINT8 value #" + i + " must be an integer in 0..255, was " + format(data.values()[i]));
-        }
-        float[] pixels = new float[(int) expected];
-        double[] values = data.values();
-        for (int i = 0; i < pixels.length; i++) {
-            pixels[i] = uint8 ? uint8(values[i], i) : fp32(values[i], i);
-        }
-        return new ModelInput(pixels, shape);
+        return new Header(uint8, shape, shape[0] * spec.elementsPerSample());
     }
 
     private static float[] binary(InferRequest.Input in, Object size, ByteBuffer binary, boolean uint8, long expected) {
@@ -103,9 +147,14 @@ final class TensorDecoder {
             throw new InvalidRequestException("the body has " + binary.remaining() + " bytes after the JSON but"
                     + " inputs[0] needs " + bytes + " (parameters." + BINARY_DATA_SIZE + ")");
         }
-        float[] pixels = new float[(int) expected];
+        return pixels(binary, uint8, expected);
+    }
+
+    /** @param bytes little-endian */
+    private static float[] pixels(ByteBuffer bytes, boolean uint8, long values) {
+        float[] pixels = new float[(int) values];
         for (int i = 0; i < pixels.length; i++) {
-            pixels[i] = uint8 ? (binary.get(i) & 0xFF) / 255f : fp32(binary.getFloat(i * Float.BYTES), i);
+            pixels[i] = uint8 ? (bytes.get(i) & 0xFF) / 255f : fp32(bytes.getFloat(i * Float.BYTES), i);
         }
         return pixels;
     }

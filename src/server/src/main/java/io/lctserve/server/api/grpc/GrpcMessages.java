@@ -1,0 +1,182 @@
+package io.lctserve.server.api.grpc;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.lctserve.core.manifest.TensorSpec;
+import io.lctserve.protocol.grpc.InferParameter;
+import io.lctserve.protocol.grpc.InferTensorContents;
+import io.lctserve.protocol.grpc.ModelInferRequest;
+import io.lctserve.protocol.grpc.ModelInferResponse;
+import io.lctserve.protocol.grpc.ModelMetadataResponse;
+import io.lctserve.server.api.v2.InferRequest;
+import io.lctserve.server.api.v2.InferResponse;
+import io.lctserve.server.api.v2.ModelMetadata;
+import io.lctserve.server.api.v2.TensorData;
+import io.lctserve.server.api.v2.TensorDecoder;
+import io.lctserve.server.inference.InvalidRequestException;
+import io.lctserve.server.inference.ModelInput;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Between the protocol's gRPC messages and the request and answer the REST path uses, so that both
+ * transports validate, decide and answer alike: parameters become the same name/value map,
+ * {@code raw_input_contents} and typed {@code contents} the same model input, and the answer's
+ * outputs raw little-endian bytes, as Triton answers.
+ */
+final class GrpcMessages {
+
+    private GrpcMessages() {}
+
+    /** The parameters as JSON would give them: booleans, whole numbers, doubles and text. */
+    static Map<String, Object> parameters(Map<String, InferParameter> parameters) {
+        if (parameters.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Object> values = new LinkedHashMap<>();
+        parameters.forEach((name, p) -> values.put(name, value(p)));
+        return values;
+    }
+
+    private static Object value(InferParameter p) {
+        return switch (p.getParameterChoiceCase()) {
+            case BOOL_PARAM -> p.getBoolParam();
+            case INT64_PARAM -> p.getInt64Param();
+            case STRING_PARAM -> p.getStringParam();
+            case DOUBLE_PARAM -> p.getDoubleParam();
+            case UINT64_PARAM ->
+                p.getUint64Param() >= 0
+                        ? (Object) p.getUint64Param()
+                        : new BigInteger(Long.toUnsignedString(p.getUint64Param()));
+            case PARAMETERCHOICE_NOT_SET -> null;
+        };
+    }
+
+    static List<InferRequest.RequestedOutput> outputs(ModelInferRequest request) {
+        List<InferRequest.RequestedOutput> outputs = new ArrayList<>(request.getOutputsCount());
+        for (ModelInferRequest.InferRequestedOutputTensor o : request.getOutputsList()) {
+            outputs.add(new InferRequest.RequestedOutput(o.getName(), parameters(o.getParametersMap())));
+        }
+        return outputs;
+    }
+
+    /** The model input: from {@code raw_input_contents} when the request has them, else typed contents. */
+    static ModelInput input(ModelInferRequest request, TensorSpec spec, int maxBatch) {
+        List<InferRequest.Input> inputs = new ArrayList<>(request.getInputsCount());
+        for (ModelInferRequest.InferInputTensor t : request.getInputsList()) {
+            inputs.add(new InferRequest.Input(
+                    emptyToNull(t.getName()),
+                    new ArrayList<>(t.getShapeList()),
+                    emptyToNull(t.getDatatype()),
+                    parameters(t.getParametersMap()),
+                    t.hasContents() ? contents(t.getDatatype(), t.getContents()) : null));
+        }
+        int raw = request.getRawInputContentsCount();
+        if (raw == 0) {
+            return TensorDecoder.decode(inputs, spec, maxBatch, null, "contents");
+        }
+        if (raw != request.getInputsCount()) {
+            throw new InvalidRequestException("raw_input_contents has " + raw + " entries but the request has "
+                    + request.getInputsCount() + " inputs; give one per input, in order");
+        }
+        if (request.getInputs(0).hasContents()) {
+            throw new InvalidRequestException("inputs[0] has both contents and raw_input_contents; send one of them");
+        }
+        ByteBuffer bytes = request.getRawInputContents(0).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        return TensorDecoder.decodeRaw(inputs, spec, maxBatch, bytes, "raw_input_contents[0]");
+    }
+
+    /** The values of the typed field the datatype names; the datatype itself is checked by the decoder. */
+    private static TensorData contents(String datatype, InferTensorContents c) {
+        int given = c.getBoolContentsCount()
+                + c.getIntContentsCount()
+                + c.getInt64ContentsCount()
+                + c.getUintContentsCount()
+                + c.getUint64ContentsCount()
+                + c.getFp32ContentsCount()
+                + c.getFp64ContentsCount()
+                + c.getBytesContentsCount();
+        double[] values;
+        if ("FP32".equals(datatype) && c.getFp32ContentsCount() == given) {
+            values = new double[given];
+            for (int i = 0; i < given; i++) {
+                values[i] = c.getFp32Contents(i);
+            }
+        } else if ("UINT8".equals(datatype) && c.getUintContentsCount() == given) {
+            values = new double[given];
+            for (int i = 0; i < given; i++) {
+                values[i] = Integer.toUnsignedLong(c.getUintContents(i));
+            }
+        } else if ("FP32".equals(datatype) || "UINT8".equals(datatype)) {
+            throw new InvalidRequestException("inputs[0].contents of a " + datatype + " tensor go in "
+                    + ("FP32".equals(datatype) ? "fp32_contents" : "uint_contents") + " and no other field");
+        } else {
+            return null; // the decoder names the datatype it does not take
+        }
+        return TensorData.flat(values);
+    }
+
+    static ModelInferResponse response(InferResponse answer, JsonMapper json) {
+        ModelInferResponse.Builder b =
+                ModelInferResponse.newBuilder().setModelName(answer.modelName()).setModelVersion(answer.modelVersion());
+        if (answer.id() != null) {
+            b.setId(answer.id());
+        }
+        answer.parameters().forEach((name, value) -> b.putParameters(name, parameter(value, json)));
+        for (InferResponse.Output o : answer.outputs()) {
+            ModelInferResponse.InferOutputTensor.Builder t = ModelInferResponse.InferOutputTensor.newBuilder()
+                    .setName(o.name())
+                    .setDatatype(o.datatype());
+            for (long d : o.shape()) {
+                t.addShape(d);
+            }
+            b.addOutputs(t);
+            b.addRawOutputContents(UnsafeByteOperations.unsafeWrap(o.raw()));
+        }
+        return b.build();
+    }
+
+    /** A response parameter; a list (the labels) is JSON text, since a parameter holds one value. */
+    static InferParameter parameter(Object value, JsonMapper json) {
+        InferParameter.Builder p = InferParameter.newBuilder();
+        if (value instanceof Boolean v) {
+            p.setBoolParam(v);
+        } else if (value instanceof Integer || value instanceof Long) {
+            p.setInt64Param(((Number) value).longValue());
+        } else if (value instanceof Number v) {
+            p.setDoubleParam(v.doubleValue());
+        } else if (value instanceof String v) {
+            p.setStringParam(v);
+        } else {
+            p.setStringParam(json.writeValueAsString(value));
+        }
+        return p.build();
+    }
+
+    static ModelMetadataResponse metadata(ModelMetadata m) {
+        ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder()
+                .setName(m.name())
+                .addAllVersions(m.versions())
+                .setPlatform(m.platform());
+        m.inputs().forEach(t -> b.addInputs(tensor(t)));
+        m.outputs().forEach(t -> b.addOutputs(tensor(t)));
+        return b.build();
+    }
+
+    private static ModelMetadataResponse.TensorMetadata tensor(ModelMetadata.TensorMetadata t) {
+        return ModelMetadataResponse.TensorMetadata.newBuilder()
+                .setName(t.name())
+                .setDatatype(t.datatype())
+                .addAllShape(t.shape())
+                .build();
+    }
+
+    static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+}

@@ -1,0 +1,108 @@
+package io.lctserve.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.lctserve.protocol.grpc.GRPCInferenceServiceGrpc;
+import io.lctserve.protocol.grpc.ModelInferRequest;
+import io.lctserve.protocol.grpc.ModelInferResponse;
+import io.lctserve.runtime.batching.BatchScheduler;
+import io.lctserve.server.LctServeApplication;
+import io.lctserve.server.api.grpc.GrpcServer;
+import io.lctserve.server.inference.BatchingEngine;
+import io.lctserve.server.model.ModelRegistry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * gRPC calls go through the same admission and the same shutdown as HTTP requests: beyond
+ * max-in-flight a call is refused at once with RESOURCE_EXHAUSTED and counted as refused; at
+ * shutdown health turns NOT_SERVING during the drain and the calls in flight are answered.
+ * Calls are held inside the server by the test holding its one compute slot.
+ */
+class GrpcAdmissionAndShutdownTest {
+
+    @Test
+    void beyondMaxInFlightACallIsRefusedAndAtShutdownTheCallsInsideAreAnswered() throws Exception {
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(LctServeApplication.class)
+                .run(
+                        "--server.port=0",
+                        "--lctserve.max-concurrent-inferences=1",
+                        "--lctserve.max-in-flight=2",
+                        "--lctserve.drain=2s");
+        ManagedChannel channel = NettyChannelBuilder.forAddress(
+                        "localhost", context.getBean(GrpcServer.class).port())
+                .usePlaintext()
+                .build();
+        var stub = GRPCInferenceServiceGrpc.newFutureStub(channel);
+        Counter refused = context.getBean(MeterRegistry.class)
+                .get("lctserve.refused")
+                .tag("model", ShippedModel.NAME)
+                .counter();
+        BatchScheduler scheduler = context.getBean(BatchingEngine.class)
+                .scheduler(context.getBean(ModelRegistry.class)
+                        .find(ShippedModel.NAME, null)
+                        .orElseThrow());
+        try (HeldComputeSlot slot = HeldComputeSlot.take(context)) {
+            List<com.google.common.util.concurrent.ListenableFuture<ModelInferResponse>> inside = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                inside.add(stub.modelInfer(request(i)));
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> scheduler.queueLengths()[0] == 2);
+
+            assertThatThrownBy(() -> stub.modelInfer(request(2)).get(30, TimeUnit.SECONDS))
+                    .cause()
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                        assertThat(e.getStatus().getDescription())
+                                .isEqualTo("the server is busy: 2 inference requests in flight"
+                                        + " (lctserve.max-in-flight); retry later");
+                    });
+            assertThat(refused.count()).isEqualTo(1);
+
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
+            HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> health.check(HealthCheckRequest.getDefaultInstance())
+                                    .getStatus()
+                            == ServingStatus.NOT_SERVING);
+            slot.close();
+            for (var call : inside) {
+                assertThat(call.get(30, TimeUnit.SECONDS).getOutputsCount()).isEqualTo(4);
+            }
+            closing.get(60, TimeUnit.SECONDS);
+        } finally {
+            channel.shutdownNow();
+            context.close();
+        }
+    }
+
+    private static ModelInferRequest request(int image) {
+        return ModelInferRequest.newBuilder()
+                .setModelName(ShippedModel.NAME)
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder()
+                        .setName("input")
+                        .setDatatype("UINT8")
+                        .addAllShape(List.of(1L, 1L, 28L, 28L)))
+                .addRawInputContents(
+                        ByteString.copyFrom(ShippedModel.testImages().pixels(), image * 784, 784))
+                .build();
+    }
+}
