@@ -107,6 +107,13 @@ class HelmChartTest {
                 .isEqualTo(8080);
         assertThat((String) path(m.get("Service/demo-lctserve"), "spec", "ports", 0, "targetPort"))
                 .isEqualTo("http");
+        assertThat((Integer) path(m.get("Service/demo-lctserve"), "spec", "ports", 1, "port"))
+                .isEqualTo(8081);
+        assertThat((String) path(m.get("Service/demo-lctserve"), "spec", "ports", 1, "targetPort"))
+                .isEqualTo("grpc");
+        assertThat((String) path(m.get("Service/demo-lctserve"), "spec", "ports", 1, "appProtocol"))
+                .isEqualTo("grpc");
+        assertThat((Integer) path(c, "ports", 1, "containerPort")).isEqualTo(8081);
         assertThat((Integer) path(m.get("PodDisruptionBudget/demo-lctserve"), "spec", "minAvailable"))
                 .isEqualTo(1);
     }
@@ -135,6 +142,24 @@ class HelmChartTest {
         assertThat(p.repository().pollInterval()).isEqualTo(Duration.ofSeconds(5));
         assertThat(p.repository().control()).isFalse();
         assertThat(p.bodyReadTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(p.grpc().port()).isEqualTo(8081);
+    }
+
+    @Test
+    void probesCanUseGrpcHealth() {
+        Map<String, Map<String, Object>> m =
+                render(Map.of("probes.grpc", true, "server.grpcPort", 9001, "service.grpcPort", 9002));
+        Map<String, Object> c = container(m);
+        assertThat((Integer) path(c, "readinessProbe", "grpc", "port")).isEqualTo(9001);
+        assertThat((String) path(c, "readinessProbe", "grpc", "service")).isEmpty();
+        assertThat((Integer) path(c, "startupProbe", "grpc", "port")).isEqualTo(9001);
+        assertThat((String) path(c, "livenessProbe", "grpc", "service")).isEqualTo("liveness");
+        assertThat((Map<String, Object>) c.get("readinessProbe")).doesNotContainKey("httpGet");
+        assertThat((Integer) path(m.get("Service/demo-lctserve"), "spec", "ports", 1, "port"))
+                .isEqualTo(9002);
+        assertThat(path(m.get("ConfigMap/demo-lctserve"), "data", "LCTSERVE_GRPC_PORT")
+                        .toString())
+                .isEqualTo("9001");
     }
 
     @Test
