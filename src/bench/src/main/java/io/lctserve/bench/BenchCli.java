@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             BaselineCommand.class,
             WrkBodiesCommand.class,
             OverloadCommand.class,
+            GrpcLoadCommand.class,
             DigitsCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -30,6 +30,14 @@ final class HttpLoad {
 
     /** Request bodies per image (batch 1, UINT8), built before any clock starts. */
     static List<byte[]> bodies(ImageSet images, String parameters) {
+        return bodies(images, parameters, false);
+    }
+
+    /**
+     * @param fp32 pixels as FP32 values in [0, 1], written as Python writes a float32 array's
+     *     {@code tolist()} (Triton's and KServe's clients in JSON mode), else UINT8 integers
+     */
+    static List<byte[]> bodies(ImageSet images, String parameters, boolean fp32) {
         List<byte[]> bodies = new ArrayList<>(images.size());
         int n = images.pixelsPerImage();
         for (int i = 0; i < images.size(); i++) {
@@ -38,9 +46,17 @@ final class HttpLoad {
                     .append(images.rows())
                     .append(',')
                     .append(images.cols())
-                    .append("],\"datatype\":\"UINT8\",\"data\":[");
+                    .append("],\"datatype\":\"")
+                    .append(fp32 ? "FP32" : "UINT8")
+                    .append("\",\"data\":[");
             for (int p = 0; p < n; p++) {
-                sb.append(p == 0 ? "" : ",").append(images.pixels()[i * n + p] & 0xFF);
+                int v = images.pixels()[i * n + p] & 0xFF;
+                sb.append(p == 0 ? "" : ",");
+                if (fp32) {
+                    sb.append((double) (v / 255f));
+                } else {
+                    sb.append(v);
+                }
             }
             sb.append("]}]");
             if (parameters != null) {

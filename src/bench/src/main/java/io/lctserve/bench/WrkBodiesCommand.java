@@ -30,6 +30,13 @@ final class WrkBodiesCommand implements Callable<Integer> {
     Path data = IdxDataset.FASHION_MNIST;
 
     @Option(
+            names = "--fp32",
+            description =
+                    "JSON bodies with FP32 pixels in [0, 1] as Triton's and KServe's clients send them in JSON mode"
+                            + " (default: UINT8 integers).")
+    boolean fp32;
+
+    @Option(
             names = "--binary",
             description = "Binary tensor data extension: each record is a line \"<json bytes> <body bytes>\", then the"
                     + " body (JSON, then the image's 784 UINT8 bytes).")
@@ -44,7 +51,7 @@ final class WrkBodiesCommand implements Callable<Integer> {
             return 0;
         }
         try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-            for (byte[] body : HttpLoad.bodies(test, parameters)) {
+            for (byte[] body : HttpLoad.bodies(test, parameters, fp32)) {
                 w.write(new String(body, StandardCharsets.UTF_8));
                 w.newLine();
             }

@@ -25,8 +25,10 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Request threads are not held by slow clients. An inference body that has not fully arrived with
  * its headers is read without a thread (Servlet non-blocking I/O: the connector wakes this filter
  * as bytes come in), within {@code lctserve.body-read-timeout}; only a complete body is handed to
- * the controllers, on a container thread. A body that arrived whole, as normal clients send it, goes
- * straight through with no extra step. Multipart uploads (the people's endpoint) are read as before.
+ * the controllers, on a container thread. A body that arrived whole with its headers, as normal
+ * clients send batch-1 requests, is taken from the connector's buffer and goes straight through on
+ * the same thread (measured: before this, every body took the asynchronous path, a dispatch to
+ * another thread per request). Multipart uploads (the people's endpoint) are read as before.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 3)
@@ -63,15 +65,34 @@ public class BodyReadingFilter extends OncePerRequestFilter {
         String transfer = request.getHeader("Transfer-Encoding");
         boolean chunked =
                 transfer != null && transfer.toLowerCase(java.util.Locale.ROOT).contains("chunked");
-        boolean bodyToCome = (length > 0 && request.getInputStream().available() < length) || (length < 0 && chunked);
-        if (!bodyToCome || !request.isAsyncSupported()) {
+        if ((length <= 0 && !chunked) || !request.isAsyncSupported()) {
             chain.doFilter(request, response); // nothing to wait for
             return;
         }
-        readWithoutAThread(request, response, length);
+        ServletInputStream in = request.getInputStream();
+        ByteArrayOutputStream body = new ByteArrayOutputStream(length > 0 ? (int) length : 8192);
+        if (length > 0) {
+            // What came with the headers sits in the connector's buffer: take it now. A read only
+            // while the stream says bytes are buffered never waits on the socket.
+            byte[] buffer = new byte[(int) Math.min(length, 65536)];
+            while (body.size() < length && in.available() > 0) {
+                int n = in.read(buffer, 0, (int) Math.min(buffer.length, length - body.size()));
+                if (n < 0) {
+                    break;
+                }
+                body.write(buffer, 0, n);
+            }
+            if (body.size() == length) {
+                chain.doFilter(new ReadBody(request, body.toByteArray()), response); // arrived whole
+                return;
+            }
+        }
+        readWithoutAThread(request, response, in, body);
     }
 
-    private void readWithoutAThread(HttpServletRequest request, HttpServletResponse response, long length)
+    /** The rest of the body, read as it arrives without holding a thread, then handed on by a dispatch. */
+    private void readWithoutAThread(
+            HttpServletRequest request, HttpServletResponse response, ServletInputStream in, ByteArrayOutputStream body)
             throws IOException {
         AsyncContext async = request.startAsync();
         async.setTimeout(timeoutMillis);
@@ -98,8 +119,6 @@ public class BodyReadingFilter extends OncePerRequestFilter {
             @Override
             public void onStartAsync(AsyncEvent event) {}
         });
-        ServletInputStream in = request.getInputStream();
-        ByteArrayOutputStream body = new ByteArrayOutputStream(length > 0 ? (int) length : 8192);
         in.setReadListener(new ReadListener() {
             private final byte[] buffer = new byte[8192];
 

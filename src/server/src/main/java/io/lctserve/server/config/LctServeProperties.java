@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -31,6 +32,8 @@ import org.springframework.validation.annotation.Validated;
  *     ({@code server.tomcat.threads.max}), so that health checks and metrics always find a thread
  * @param maxBatch largest batch one request may carry
  * @param maxRequestBytes largest request body; larger ones get 413
+ * @param socketReadBuffer how much of a connection Tomcat reads at once (per connection); a request
+ *     that fits comes in whole with one read, a larger body is read without a thread as it arrives
  * @param bodyReadTimeout how long a request body may take to arrive once its headers have; read
  *     without holding a request thread, then 408
  * @param maxImagePixels largest image an upload may declare (width x height), checked before it is
@@ -53,6 +56,7 @@ public record LctServeProperties(
         @Min(0) @DefaultValue("0") int maxInFlight,
         @Min(1) @DefaultValue("256") int maxBatch,
         @Min(1024) @DefaultValue("8388608") long maxRequestBytes,
+        @NotNull @DefaultValue("32KB") DataSize socketReadBuffer,
         @Min(1) @DefaultValue("16777216") long maxImagePixels,
         @NotNull @DefaultValue("20s") Duration bodyReadTimeout,
         @NotNull @DefaultValue("0s") Duration drain,

@@ -35,6 +35,7 @@ class ServerBoundariesTest {
                 .check(server);
     }
 
+    /** Both transports, HTTP and gRPC, call one inference path; it knows neither. */
     @Test
     void inferenceAndModelsKnowNothingOfHttp() {
         noClasses()
@@ -43,7 +44,11 @@ class ServerBoundariesTest {
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage(
-                        "io.lctserve.server.api..", "org.springframework.web..", "org.springframework.http..")
+                        "io.lctserve.server.api..",
+                        "org.springframework.web..",
+                        "org.springframework.http..",
+                        "io.grpc..",
+                        "io.lctserve.protocol..")
                 .check(server);
     }
 }
