@@ -12,14 +12,20 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.lctserve.core.data.ImageSet;
+import io.lctserve.protocol.grpc.DataType;
 import io.lctserve.protocol.grpc.GRPCInferenceServiceGrpc;
 import io.lctserve.protocol.grpc.InferParameter;
 import io.lctserve.protocol.grpc.InferTensorContents;
+import io.lctserve.protocol.grpc.ModelConfig;
+import io.lctserve.protocol.grpc.ModelConfigRequest;
 import io.lctserve.protocol.grpc.ModelInferRequest;
 import io.lctserve.protocol.grpc.ModelInferResponse;
 import io.lctserve.protocol.grpc.ModelMetadataRequest;
 import io.lctserve.protocol.grpc.ModelMetadataResponse;
 import io.lctserve.protocol.grpc.ModelReadyRequest;
+import io.lctserve.protocol.grpc.ModelStatistics;
+import io.lctserve.protocol.grpc.ModelStatisticsRequest;
+import io.lctserve.protocol.grpc.RepositoryIndexRequest;
 import io.lctserve.protocol.grpc.ServerLiveRequest;
 import io.lctserve.protocol.grpc.ServerMetadataRequest;
 import io.lctserve.protocol.grpc.ServerReadyRequest;
@@ -109,6 +115,48 @@ class GrpcInferenceTest {
         assertThatThrownBy(() -> stub.modelMetadata(
                         ModelMetadataRequest.newBuilder().setName("nothing").build()))
                 .satisfies(e -> assertStatus(e, Status.Code.NOT_FOUND, "unknown model nothing"));
+    }
+
+    /** Triton's client's get_model_config, get_inference_statistics and get_model_repository_index. */
+    @Test
+    void tritonsConfigurationStatisticsAndIndexAnswerAsOverHttp() {
+        stub.modelInfer(request(0, 1, "UINT8").addRawInputContents(uint8(0, 1)).build());
+        Http http = new Http(httpPort);
+
+        ModelConfig config = stub.modelConfig(
+                        ModelConfigRequest.newBuilder().setName(MODEL).build())
+                .getConfig();
+        JsonNode json = http.get("/v2/models/" + MODEL + "/config").json();
+        assertThat(config.getName()).isEqualTo(MODEL);
+        assertThat(config.getMaxBatchSize())
+                .isEqualTo(json.get("max_batch_size").intValue());
+        assertThat(config.getInput(0).getDataType()).isEqualTo(DataType.TYPE_FP32);
+        assertThat(config.getInput(0).getDimsList()).containsExactly(1L, 28L, 28L);
+        assertThat(config.getOutput(0).getDimsList()).containsExactly(10L);
+        assertThat(config.getOutput(1).getDataType()).isEqualTo(DataType.TYPE_INT64);
+        assertThat(config.hasDynamicBatching()).isTrue();
+        assertThatThrownBy(() -> stub.modelConfig(
+                        ModelConfigRequest.newBuilder().setName("nothing").build()))
+                .satisfies(e -> assertStatus(e, Status.Code.NOT_FOUND, "unknown model nothing"));
+
+        ModelStatistics stats = stub.modelStatistics(ModelStatisticsRequest.getDefaultInstance())
+                .getModelStats(0);
+        assertThat(stats.getName()).isEqualTo(MODEL);
+        assertThat(stats.getInferenceCount()).isPositive();
+        assertThat(stats.getInferenceStats().getSuccess().getCount()).isPositive();
+        assertThat(stats.getInferenceStats().getSuccess().getNs()).isPositive();
+        assertThat(stats.getLastInference()).isPositive();
+
+        assertThat(stub.repositoryIndex(RepositoryIndexRequest.newBuilder()
+                                .setReady(true)
+                                .build())
+                        .getModelsList())
+                .anySatisfy(m -> {
+                    assertThat(m.getName()).isEqualTo(MODEL);
+                    assertThat(m.getVersion())
+                            .isEqualTo(ShippedModel.FOLDER.getFileName().toString());
+                    assertThat(m.getState()).isEqualTo("READY");
+                });
     }
 
     @Test

@@ -2,18 +2,27 @@ package io.lctserve.server.api.grpc;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.lctserve.core.manifest.TensorSpec;
+import io.lctserve.protocol.grpc.DataType;
 import io.lctserve.protocol.grpc.InferParameter;
+import io.lctserve.protocol.grpc.InferStatistics;
 import io.lctserve.protocol.grpc.InferTensorContents;
+import io.lctserve.protocol.grpc.ModelDynamicBatching;
 import io.lctserve.protocol.grpc.ModelInferRequest;
 import io.lctserve.protocol.grpc.ModelInferResponse;
+import io.lctserve.protocol.grpc.ModelInput;
 import io.lctserve.protocol.grpc.ModelMetadataResponse;
+import io.lctserve.protocol.grpc.ModelOutput;
+import io.lctserve.protocol.grpc.ModelStatistics;
+import io.lctserve.protocol.grpc.RepositoryIndexResponse;
+import io.lctserve.protocol.grpc.StatisticDuration;
 import io.lctserve.server.api.v2.InferRequest;
 import io.lctserve.server.api.v2.InferResponse;
+import io.lctserve.server.api.v2.ModelConfig;
 import io.lctserve.server.api.v2.ModelMetadata;
+import io.lctserve.server.api.v2.RepositoryIndex;
 import io.lctserve.server.api.v2.TensorData;
 import io.lctserve.server.api.v2.TensorDecoder;
 import io.lctserve.server.inference.InvalidRequestException;
-import io.lctserve.server.inference.ModelInput;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -66,7 +75,7 @@ final class GrpcMessages {
     }
 
     /** The model input: from {@code raw_input_contents} when the request has them, else typed contents. */
-    static ModelInput input(ModelInferRequest request, TensorSpec spec, int maxBatch) {
+    static io.lctserve.server.inference.ModelInput input(ModelInferRequest request, TensorSpec spec, int maxBatch) {
         List<InferRequest.Input> inputs = new ArrayList<>(request.getInputsCount());
         for (ModelInferRequest.InferInputTensor t : request.getInputsList()) {
             inputs.add(new InferRequest.Input(
@@ -173,6 +182,69 @@ final class GrpcMessages {
                 .setName(t.name())
                 .setDatatype(t.datatype())
                 .addAllShape(t.shape())
+                .build();
+    }
+
+    /** Triton's model configuration, from the one HTTP serves. */
+    static io.lctserve.protocol.grpc.ModelConfig config(ModelConfig c) {
+        io.lctserve.protocol.grpc.ModelConfig.Builder b = io.lctserve.protocol.grpc.ModelConfig.newBuilder()
+                .setName(c.name())
+                .setPlatform(c.platform())
+                .setBackend(c.backend())
+                .setMaxBatchSize(c.maxBatchSize());
+        for (ModelConfig.Tensor t : c.input()) {
+            b.addInput(ModelInput.newBuilder()
+                    .setName(t.name())
+                    .setDataType(DataType.valueOf(t.dataType()))
+                    .addAllDims(t.dims()));
+        }
+        for (ModelConfig.Tensor t : c.output()) {
+            b.addOutput(ModelOutput.newBuilder()
+                    .setName(t.name())
+                    .setDataType(DataType.valueOf(t.dataType()))
+                    .addAllDims(t.dims()));
+        }
+        if (c.dynamicBatching() != null) {
+            b.setDynamicBatching(ModelDynamicBatching.newBuilder()
+                    .addAllPreferredBatchSize(c.dynamicBatching().preferredBatchSize())
+                    .setMaxQueueDelayMicroseconds(c.dynamicBatching().maxQueueDelayMicroseconds()));
+        }
+        return b.build();
+    }
+
+    /** Triton's statistics of one model name, from the map HTTP serves ({@code tritonStats()}). */
+    @SuppressWarnings("unchecked")
+    static ModelStatistics statistics(Map<String, Object> stats) {
+        Map<String, Object> inference = (Map<String, Object>) stats.get("inference_stats");
+        return ModelStatistics.newBuilder()
+                .setName((String) stats.get("name"))
+                .setVersion((String) stats.get("version"))
+                .setLastInference(((Number) stats.get("last_inference")).longValue())
+                .setInferenceCount(((Number) stats.get("inference_count")).longValue())
+                .setExecutionCount(((Number) stats.get("execution_count")).longValue())
+                .setInferenceStats(InferStatistics.newBuilder()
+                        .setSuccess(duration(inference.get("success")))
+                        .setFail(duration(inference.get("fail")))
+                        .setQueue(duration(inference.get("queue")))
+                        .setComputeInfer(duration(inference.get("compute_infer"))))
+                .build();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static StatisticDuration duration(Object countAndNanos) {
+        Map<String, Object> d = (Map<String, Object>) countAndNanos;
+        return StatisticDuration.newBuilder()
+                .setCount(((Number) d.get("count")).longValue())
+                .setNs(((Number) d.get("ns")).longValue())
+                .build();
+    }
+
+    static RepositoryIndexResponse.ModelIndex index(RepositoryIndex entry) {
+        return RepositoryIndexResponse.ModelIndex.newBuilder()
+                .setName(entry.name())
+                .setVersion(entry.version())
+                .setState(entry.state())
+                .setReason(entry.reason())
                 .build();
     }
 

@@ -5,12 +5,18 @@ import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.lctserve.protocol.grpc.GRPCInferenceServiceGrpc;
+import io.lctserve.protocol.grpc.ModelConfigRequest;
+import io.lctserve.protocol.grpc.ModelConfigResponse;
 import io.lctserve.protocol.grpc.ModelInferRequest;
 import io.lctserve.protocol.grpc.ModelInferResponse;
 import io.lctserve.protocol.grpc.ModelMetadataRequest;
 import io.lctserve.protocol.grpc.ModelMetadataResponse;
 import io.lctserve.protocol.grpc.ModelReadyRequest;
 import io.lctserve.protocol.grpc.ModelReadyResponse;
+import io.lctserve.protocol.grpc.ModelStatisticsRequest;
+import io.lctserve.protocol.grpc.ModelStatisticsResponse;
+import io.lctserve.protocol.grpc.RepositoryIndexRequest;
+import io.lctserve.protocol.grpc.RepositoryIndexResponse;
 import io.lctserve.protocol.grpc.ServerLiveRequest;
 import io.lctserve.protocol.grpc.ServerLiveResponse;
 import io.lctserve.protocol.grpc.ServerMetadataRequest;
@@ -21,7 +27,9 @@ import io.lctserve.server.api.KnobBinder;
 import io.lctserve.server.api.ModelLookup;
 import io.lctserve.server.api.ServerIdentity;
 import io.lctserve.server.api.v2.InferResponse;
+import io.lctserve.server.api.v2.ModelConfig;
 import io.lctserve.server.api.v2.ModelMetadata;
+import io.lctserve.server.api.v2.RepositoryIndex;
 import io.lctserve.server.config.LctServeProperties;
 import io.lctserve.server.inference.BatchingEngine;
 import io.lctserve.server.inference.InferenceResult;
@@ -47,7 +55,8 @@ import tools.jackson.databind.json.JsonMapper;
  * the same path as over HTTP (model lookup, knob, outputs, input tensor, {@link InferenceService},
  * answer) with the same messages; errors are gRPC status codes ({@link GrpcErrors}). Requests are
  * admitted as HTTP ones are: at most {@code max-in-flight} at once (RESOURCE_EXHAUSTED beyond), none
- * while the model's queues hold more than the queue timeout (UNAVAILABLE).
+ * while the model's queues hold more than the queue timeout (UNAVAILABLE). Triton's extensions
+ * (model configuration, statistics, repository index) answer as their HTTP endpoints do.
  */
 @Component
 public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
@@ -124,6 +133,51 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
         } catch (Exception e) {
             out.onError(GrpcErrors.status(e).asRuntimeException());
         }
+    }
+
+    @Override
+    public void modelConfig(ModelConfigRequest request, StreamObserver<ModelConfigResponse> out) {
+        try {
+            LoadedModel model = lookup.find(request.getName(), GrpcMessages.emptyToNull(request.getVersion()));
+            ModelConfig config = ModelConfig.of(model, maxBatch, batching.scheduler(model));
+            answer(
+                    out,
+                    ModelConfigResponse.newBuilder()
+                            .setConfig(GrpcMessages.config(config))
+                            .build());
+        } catch (Exception e) {
+            out.onError(GrpcErrors.status(e).asRuntimeException());
+        }
+    }
+
+    /** Per model name (its versions share them), as over HTTP. */
+    @Override
+    public void modelStatistics(ModelStatisticsRequest request, StreamObserver<ModelStatisticsResponse> out) {
+        try {
+            List<String> names = request.getName().isEmpty()
+                    ? registry.names()
+                    : List.of(lookup.find(request.getName(), GrpcMessages.emptyToNull(request.getVersion()))
+                            .name());
+            ModelStatisticsResponse.Builder stats = ModelStatisticsResponse.newBuilder();
+            for (String name : names) {
+                LoadedModel model = registry.find(name, null).orElseThrow();
+                stats.addModelStats(GrpcMessages.statistics(metrics.model(model).tritonStats()));
+            }
+            answer(out, stats.build());
+        } catch (Exception e) {
+            out.onError(GrpcErrors.status(e).asRuntimeException());
+        }
+    }
+
+    @Override
+    public void repositoryIndex(RepositoryIndexRequest request, StreamObserver<RepositoryIndexResponse> out) {
+        RepositoryIndexResponse.Builder index = RepositoryIndexResponse.newBuilder();
+        for (RepositoryIndex entry : RepositoryIndex.of(registry)) {
+            if (!request.getReady() || entry.state().equals(RepositoryIndex.READY)) {
+                index.addModels(GrpcMessages.index(entry));
+            }
+        }
+        answer(out, index.build());
     }
 
     @Override

@@ -14,7 +14,7 @@ import java.util.List;
  * {@code TYPE_*} data types, and the dynamic batcher's settings when batching is on.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-record ModelConfig(
+public record ModelConfig(
         String name,
         String platform,
         String backend,
@@ -23,13 +23,13 @@ record ModelConfig(
         List<Tensor> output,
         @JsonProperty("dynamic_batching") DynamicBatching dynamicBatching) {
 
-    record Tensor(String name, @JsonProperty("data_type") String dataType, List<Long> dims) {}
+    public record Tensor(String name, @JsonProperty("data_type") String dataType, List<Long> dims) {}
 
-    record DynamicBatching(
+    public record DynamicBatching(
             @JsonProperty("preferred_batch_size") List<Integer> preferredBatchSize,
             @JsonProperty("max_queue_delay_microseconds") long maxQueueDelayMicroseconds) {}
 
-    static ModelConfig of(LoadedModel model, int maxBatch, BatchScheduler scheduler) {
+    public static ModelConfig of(LoadedModel model, int maxBatch, BatchScheduler scheduler) {
         var in = model.manifest().input();
         long classes = model.classes();
         DynamicBatching batching = null;

@@ -2,12 +2,9 @@ package io.lctserve.server.api.v2;
 
 import io.lctserve.server.api.ApiException;
 import io.lctserve.server.config.LctServeProperties;
-import io.lctserve.server.model.LoadedModel;
 import io.lctserve.server.model.ModelRegistry;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
@@ -37,30 +34,8 @@ class RepositoryController {
 
     @PostMapping("/index")
     @Operation(summary = "Every model version the repository holds, READY or UNAVAILABLE with why")
-    List<Map<String, String>> index() {
-        List<Map<String, String>> index = new ArrayList<>();
-        for (LoadedModel m : registry.all()) {
-            index.add(entry(m.name(), m.version(), "READY", ""));
-        }
-        registry.failures().forEach((key, reason) -> {
-            String[] nv = key.split("/", 2);
-            if (nv.length == 2 && registry.find(nv[0], nv[1]).isEmpty()) {
-                index.add(entry(nv[0], nv[1], "UNAVAILABLE", reason));
-            }
-        });
-        for (String name : registry.unloadedNames()) {
-            index.add(entry(name, "", "UNAVAILABLE", "unloaded"));
-        }
-        return index;
-    }
-
-    private static Map<String, String> entry(String name, String version, String state, String reason) {
-        Map<String, String> e = new LinkedHashMap<>();
-        e.put("name", name);
-        e.put("version", version);
-        e.put("state", state);
-        e.put("reason", reason);
-        return e;
+    List<RepositoryIndex> index() {
+        return RepositoryIndex.of(registry);
     }
 
     @PostMapping("/models/{name}/load")
