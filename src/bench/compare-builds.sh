@@ -4,11 +4,13 @@
 # mode, 8 connections, 10 s each after 15 s of warm-up per pair), so that every pair of numbers
 # sees the same machine. Each build serves its own checkout's models/ folder.
 # Needs: ./mvnw -B -DskipTests package (for this tree's jars) and wrk.
-#   bash src/bench/compare-builds.sh <earlier-commit> [rounds]
+#   bash src/bench/compare-builds.sh <earlier-commit> [rounds] [fp32]
+# (fp32: FP32 JSON bodies as Triton's and KServe's clients send them, instead of UINT8)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BEFORE="${1:?usage: compare-builds.sh <earlier-commit> [rounds]}"
 ROUNDS="${2:-5}"
+KIND=$([ "${3:-}" = fp32 ] && echo --fp32 || true)
 WORK=$(mktemp -d)
 OLD="$WORK/before"
 cleanup() {
@@ -19,17 +21,17 @@ cleanup() {
 trap cleanup EXIT
 git worktree add -q "$OLD" "$BEFORE"
 (cd "$OLD" && ./mvnw -B -q -DskipTests -Dspotless.check.skip=true -pl src/server -am package)
-(cd "$OLD" && exec java -jar src/server/target/lctserve-server.jar --server.port=18081 > "$WORK/before.log" 2>&1) &
+(cd "$OLD" && exec java -jar src/server/target/lctserve-server.jar --server.port=18081 --lctserve.grpc.port=-1 > "$WORK/before.log" 2>&1) &
 OLD_PID=$!
-java -jar src/server/target/lctserve-server.jar --server.port=18082 > "$WORK/now.log" 2>&1 &
+java -jar src/server/target/lctserve-server.jar --server.port=18082 --lctserve.grpc.port=-1 > "$WORK/now.log" 2>&1 &
 NEW_PID=$!
 for port in 18081 18082; do
   for _ in $(seq 1 120); do curl -sf "localhost:$port/v2/health/ready" > /dev/null && break; sleep 0.5; done
   curl -sf "localhost:$port/v2/health/ready" > /dev/null || { cat "$WORK"/*.log; exit 1; }
 done
 BENCH="java -jar src/bench/target/lctserve-bench.jar"
-$BENCH wrk-bodies --out "$WORK/balanced.jsonl" --parameters '{"preset":"balanced"}' > /dev/null
-$BENCH wrk-bodies --out "$WORK/full.jsonl" --parameters '{"mode":"full"}' > /dev/null
+$BENCH wrk-bodies $KIND --out "$WORK/balanced.jsonl" --parameters '{"preset":"balanced"}' > /dev/null
+$BENCH wrk-bodies $KIND --out "$WORK/full.jsonl" --parameters '{"mode":"full"}' > /dev/null
 rps() {
   BODIES="$WORK/$1.jsonl" wrk -t1 -c8 -d"$3" -s src/bench/wrk/cycle.lua "http://localhost:$2" \
     | awk '/Requests\/sec/ {print $2}'

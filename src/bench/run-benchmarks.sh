@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces docs/BENCHMARKS.md on this machine: starts the server on the shipped model, warms it
 # up, measures it with wrk (throughput, latency) and with lctserve-bench (the same plus accuracy and
-# exit depth over all 10,000 test images) and against the in-process ONNX Runtime loop, then stops it.
+# exit depth over all 10,000 test images) and against the in-process ONNX Runtime loop, then stops it;
+# then transport-benchmarks.sh compares gRPC and HTTP JSON (FP32, UINT8) with the same loop.
 # Needs: ./mvnw -B -DskipTests package, and wrk (apt-get install -y wrk).
 #   bash src/bench/run-benchmarks.sh [seconds-per-wrk-run]
 set -euo pipefail
@@ -57,3 +58,7 @@ for round in 1 2 3 4 5 6 7; do
 done
 echo "== lctserve-bench (all 10,000 test images per scenario)"
 $BENCH run --url "http://localhost:$PORT" --concurrency 8 --warmup 2000
+# The request path by transport: gRPC (8 calls in flight, raw FP32 tensors), HTTP JSON with FP32
+# and with UINT8 bodies, each against the in-process loop in alternating rounds (its own server).
+kill $SERVER; wait $SERVER 2>/dev/null || true
+bash src/bench/transport-benchmarks.sh 5 "$SECONDS_PER_RUN"

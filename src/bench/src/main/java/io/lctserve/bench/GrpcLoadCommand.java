@@ -50,6 +50,12 @@ final class GrpcLoadCommand implements Callable<Integer> {
     @Option(names = "--streams", description = "Calls in flight. Default: ${DEFAULT-VALUE}")
     int streams = 8;
 
+    @Option(
+            names = "--channels",
+            description = "Connections the calls are spread over (one, as one client keeps it, by default)."
+                    + " Default: ${DEFAULT-VALUE}")
+    int channels = 1;
+
     @Option(names = "--batch", description = "Images per request. Default: ${DEFAULT-VALUE}")
     int batch = 1;
 
@@ -88,21 +94,27 @@ final class GrpcLoadCommand implements Callable<Integer> {
         ImageSet test = input.test();
         String model = input.model().manifest().name();
         List<ModelInferRequest> requests = requests(test, model);
-        ManagedChannel channel = NettyChannelBuilder.forTarget(target)
-                .usePlaintext()
-                .directExecutor() // answers are handled on the event loop: no thread hand-over per call
-                .maxInboundMessageSize(64 << 20)
-                .build();
+        List<ManagedChannel> connections = new ArrayList<>();
+        List<GRPCInferenceServiceGrpc.GRPCInferenceServiceStub> stubs = new ArrayList<>();
+        for (int c = 0; c < Math.max(1, channels); c++) {
+            ManagedChannel channel = NettyChannelBuilder.forTarget(target)
+                    .usePlaintext()
+                    .directExecutor() // answers are handled on the event loop: no thread hand-over per call
+                    .maxInboundMessageSize(64 << 20)
+                    .build();
+            connections.add(channel);
+            stubs.add(GRPCInferenceServiceGrpc.newStub(channel));
+        }
         try {
-            var stub = GRPCInferenceServiceGrpc.newStub(channel);
-            run(stub, requests, test, warmupSeconds);
-            Result r = run(stub, requests, test, seconds);
+            run(stubs, requests, test, warmupSeconds);
+            Result r = run(stubs, requests, test, seconds);
             out.printf(
                     Locale.ROOT,
-                    "grpc %s: %d streams, batch %d, %s: %.0f req/s, %.0f images/s, p50 %.2f ms, p99 %.2f ms,"
+                    "grpc %s: %d streams on %d connections, batch %d, %s: %.0f req/s, %.0f images/s, p50 %.2f ms, p99 %.2f ms,"
                             + " accuracy %.2f %%, mean exit stage %.2f, errors %d%n",
                     label != null ? label : parameters.toString(),
                     streams,
+                    stubs.size(),
                     batch,
                     datatype,
                     r.requests / r.seconds,
@@ -114,7 +126,9 @@ final class GrpcLoadCommand implements Callable<Integer> {
                     r.errors);
             return r.errors == 0 ? 0 : 1;
         } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            for (ManagedChannel channel : connections) {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
         }
     }
 
@@ -212,7 +226,7 @@ final class GrpcLoadCommand implements Callable<Integer> {
 
     /** Keeps {@code streams} calls in flight for {@code duration} seconds. */
     private Result run(
-            GRPCInferenceServiceGrpc.GRPCInferenceServiceStub stub,
+            List<GRPCInferenceServiceGrpc.GRPCInferenceServiceStub> stubs,
             List<ModelInferRequest> requests,
             ImageSet test,
             double duration)
@@ -223,7 +237,7 @@ final class GrpcLoadCommand implements Callable<Integer> {
         CountDownLatch done = new CountDownLatch(streams);
         long start = System.nanoTime();
         for (int s = 0; s < streams; s++) {
-            send(stub, requests, test, result, next, stopAt.get(), done);
+            send(stubs.get(s % stubs.size()), requests, test, result, next, stopAt.get(), done);
         }
         done.await();
         result.seconds = (System.nanoTime() - start) / 1e9;

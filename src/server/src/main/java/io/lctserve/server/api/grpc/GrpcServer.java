@@ -8,8 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -35,7 +34,6 @@ public class GrpcServer implements SmartLifecycle {
     private final int port;
     private final int maxMessageBytes;
     private final Duration grace;
-    private final int maxInFlight;
     private ExecutorService calls;
     private volatile Server server;
 
@@ -43,14 +41,12 @@ public class GrpcServer implements SmartLifecycle {
             InferenceGrpcService inference,
             ReadinessHealth health,
             LctServeProperties properties,
-            @Value("${spring.lifecycle.timeout-per-shutdown-phase:30s}") Duration grace,
-            @Value("${server.tomcat.threads.max:200}") int requestThreads) {
+            @Value("${spring.lifecycle.timeout-per-shutdown-phase:30s}") Duration grace) {
         this.inference = inference;
         this.health = health;
         this.port = properties.grpc().port();
         this.maxMessageBytes = (int) Math.min(Integer.MAX_VALUE, properties.maxRequestBytes());
         this.grace = grace;
-        this.maxInFlight = properties.maxInFlight(requestThreads);
     }
 
     @Override
@@ -60,18 +56,15 @@ public class GrpcServer implements SmartLifecycle {
             return;
         }
         AtomicInteger named = new AtomicInteger();
-        // Calls block while they compute, so they run on their own threads, not Netty's event loops.
-        // A fixed pool with a plain queue: the cached pool's SynchronousQueue spun on every hand-over
-        // (17 % of the server's CPU at 8 calls in flight). The service computes at most max-in-flight
-        // calls at once; the threads beyond those refuse the next ones at once and answer health
-        // and metadata calls.
-        int threads = maxInFlight + Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
-        calls = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+        // Calls block while they compute, so they run on their own threads, not Netty's event loops;
+        // the service bounds how many compute at once (max-in-flight). A cached pool hands a call to
+        // the thread that went idle last, whose caches are warm: a fixed pool of max-in-flight
+        // threads with a queue measured 0.91x its throughput (gRPC full mode, 8 calls in flight).
+        calls = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "grpc-call-" + named.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        ((ThreadPoolExecutor) calls).allowCoreThreadTimeOut(true);
         try {
             server = NettyServerBuilder.forPort(port)
                     .executor(calls)
