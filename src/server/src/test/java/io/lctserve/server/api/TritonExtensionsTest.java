@@ -60,7 +60,7 @@ class TritonExtensionsTest {
     @Test
     void classCountAnswersTheTopClassesAsTritonsClassificationExtension() throws Exception {
         String body = ErrorResponsesTest.input("[2,1,28,28]", "FP32", ErrorResponsesTest.zeros(2 * 784))
-                + ",\"outputs\":[{\"name\":\"probabilities\",\"parameters\":{\"class_count\":3}},{\"name\":\"class\"}]}";
+                + ",\"outputs\":[{\"name\":\"probabilities\",\"parameters\":{\"classification\":3}},{\"name\":\"class\"}]}";
         mvc.perform(post("/v2/models/fashion-mnist/infer")
                         .contentType(MediaType.APPLICATION_JSON)
                         .content(body))
@@ -77,7 +77,8 @@ class TritonExtensionsTest {
     @Test
     void outputParametersAreCheckedLikeRequestParameters() throws Exception {
         String[][] cases = {
-            {"{\"class_count\":11}", "class_count must be a whole number in 1..10, was 11"},
+            {"{\"class_count\":11}", "classification (class_count) must be a whole number in 1..10, was 11"},
+            {"{\"classification\":0}", "classification (class_count) must be a whole number in 1..10, was 0"},
             {
                 "{\"class_cuont\":2}",
                 "unknown parameter 'class_cuont' on output 'probabilities'; did you mean 'class_count'?"
@@ -94,9 +95,9 @@ class TritonExtensionsTest {
         // a name of no one's: ignored, as Triton ignores it, and listed in the answer
         mvc.perform(post("/v2/models/fashion-mnist/infer")
                         .contentType(MediaType.APPLICATION_JSON)
-                        .content(withOutput("{\"classification\":1}")))
+                        .content(withOutput("{\"my_trace\":1}")))
                 .andExpect(status().isOk())
-                .andExpect(jsonPath("$.parameters.ignored_parameters[0]").value("probabilities.classification"));
+                .andExpect(jsonPath("$.parameters.ignored_parameters[0]").value("probabilities.my_trace"));
     }
 
     private static String withOutput(String parameters) {

@@ -223,14 +223,15 @@ class GrpcInferenceTest {
         assertThat(raw.getParametersMap().get("macs_fraction").getDoubleParam()).isBetween(0.0, 1.0);
     }
 
+    /** Triton's client sends its class_count argument as the output parameter "classification". */
     @Test
-    void classCountAnswersTopClassesAsBytes() {
+    void classificationAnswersTopClassesAsBytes() {
         ModelInferResponse r = stub.modelInfer(request(0, 1, "UINT8")
                 .addRawInputContents(uint8(0, 1))
                 .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()
                         .setName("probabilities")
                         .putParameters(
-                                "class_count",
+                                "classification",
                                 InferParameter.newBuilder().setInt64Param(2).build()))
                 .build());
         assertThat(r.getOutputs(0).getDatatype()).isEqualTo("BYTES");

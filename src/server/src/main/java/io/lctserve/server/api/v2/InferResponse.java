@@ -83,13 +83,16 @@ public record InferResponse(
     /** Triton's classification extension: the top k classes instead of every probability. */
     static final String CLASS_COUNT = "class_count";
 
+    /** The same under the name Triton's clients send on the wire (their class_count argument). */
+    static final String CLASSIFICATION = "classification";
+
     /** Response parameter: the request's parameters that lctserve did not read. */
     static final String IGNORED_PARAMETERS = "ignored_parameters";
 
     /** The protocol's output parameter for binary outputs (over the request's binary_data_output). */
     static final String BINARY_DATA = "binary_data";
 
-    private static final List<String> OUTPUT_PARAMETERS = List.of(CLASS_COUNT, BINARY_DATA);
+    private static final List<String> OUTPUT_PARAMETERS = List.of(CLASSIFICATION, CLASS_COUNT, BINARY_DATA);
 
     /**
      * An output a request asked for.
@@ -124,11 +127,12 @@ public record InferResponse(
                     "unknown output '" + (o == null ? null : o.name()) + "'; outputs are " + OUTPUTS);
         }
         Map<String, Object> parameters = o.parameters() == null ? Map.of() : o.parameters();
+        Object topK =
+                parameters.get(CLASSIFICATION) != null ? parameters.get(CLASSIFICATION) : parameters.get(CLASS_COUNT);
         for (String name : KnobBinder.ignored(parameters.keySet(), OUTPUT_PARAMETERS, "on output '" + o.name() + "'")) {
             ignored.add(o.name() + "." + name);
         }
-        int classCount =
-                parameters.get(CLASS_COUNT) == null ? 0 : classCount(o.name(), parameters.get(CLASS_COUNT), classes);
+        int classCount = topK == null ? 0 : classCount(o.name(), topK, classes);
         boolean binary = parameters.get(BINARY_DATA) == null
                 ? binaryByDefault
                 : flag(parameters.get(BINARY_DATA), "output '" + o.name() + "' parameter " + BINARY_DATA);
@@ -145,13 +149,14 @@ public record InferResponse(
 
     private static int classCount(String output, Object value, int classes) {
         if (!output.equals(PROBABILITIES)) {
-            throw new InvalidRequestException(CLASS_COUNT + " applies to output " + PROBABILITIES + ", not " + output);
+            throw new InvalidRequestException(
+                    CLASSIFICATION + " (class_count) applies to output " + PROBABILITIES + ", not " + output);
         }
         if (!(value instanceof Integer || value instanceof Long)
                 || ((Number) value).longValue() < 1
                 || ((Number) value).longValue() > classes) {
             throw new InvalidRequestException(
-                    CLASS_COUNT + " must be a whole number in 1.." + classes + ", was " + value);
+                    CLASSIFICATION + " (class_count) must be a whole number in 1.." + classes + ", was " + value);
         }
         return ((Number) value).intValue();
     }
