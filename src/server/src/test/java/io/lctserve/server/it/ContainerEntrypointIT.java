@@ -3,6 +3,11 @@ package io.lctserve.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -70,10 +75,17 @@ class ContainerEntrypointIT {
         assertThat(layerCount).isEqualTo(4);
 
         int port;
-        try (ServerSocket s = new ServerSocket(0)) {
+        int grpcPort;
+        try (ServerSocket s = new ServerSocket(0);
+                ServerSocket g = new ServerSocket(0)) {
             port = s.getLocalPort();
+            grpcPort = g.getLocalPort();
         }
-        ProcessBuilder pb = new ProcessBuilder("docker/entrypoint.sh", "--server.port=" + port, "--lctserve.drain=0s")
+        ProcessBuilder pb = new ProcessBuilder(
+                        "docker/entrypoint.sh",
+                        "--server.port=" + port,
+                        "--lctserve.grpc.port=" + grpcPort,
+                        "--lctserve.drain=0s")
                 .redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("server.log").toFile());
         pb.environment().put("APP_DIR", app.toString());
@@ -90,6 +102,19 @@ class ContainerEntrypointIT {
                     .isEqualTo(200);
             assertThat(http.get("/").body()).as("the page ships in the image").contains("<title>lctserve");
             assertThat(http.get("/app.js").status()).isEqualTo(200);
+            ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", grpcPort)
+                    .usePlaintext()
+                    .build();
+            try {
+                assertThat(HealthGrpc.newBlockingStub(channel)
+                                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                                .check(HealthCheckRequest.getDefaultInstance())
+                                .getStatus())
+                        .as("gRPC is served from the image")
+                        .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+            } finally {
+                channel.shutdownNow();
+            }
             server.destroy(); // SIGTERM, as Kubernetes sends it
             assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(Files.readString(tmp.resolve("server.log")))
