@@ -188,8 +188,8 @@ class ErrorResponsesTest {
                 .andExpect(jsonPath("$.error").value("unknown model mnist"));
         mvc.perform(get("/v2/models/fashion-mnist/versions/7"))
                 .andExpect(status().isNotFound())
-                .andExpect(
-                        jsonPath("$.error", containsString("unknown model fashion-mnist version 7; versions: [1, 2]")));
+                .andExpect(jsonPath(
+                        "$.error", containsString("unknown model fashion-mnist version 7; versions: [1, 2, 3]")));
         mvc.perform(get("/v2/models/fashion-mnist/versions/1/ready")).andExpect(status().isOk());
         mvc.perform(get("/v2/models/fashion-mnist/versions/2/ready")).andExpect(status().isOk());
     }
@@ -198,8 +198,8 @@ class ErrorResponsesTest {
     void theNewestShippedVersionAnswersUnlessARequestNamesAnother() throws Exception {
         mvc.perform(get("/v2/models/fashion-mnist"))
                 .andExpect(status().isOk())
-                .andExpect(jsonPath("$.versions.length()").value(2))
-                .andExpect(jsonPath("$.parameters.version").value("2"));
+                .andExpect(jsonPath("$.versions.length()").value(3))
+                .andExpect(jsonPath("$.parameters.version").value("3"));
         mvc.perform(get("/v2/models/fashion-mnist/versions/1"))
                 .andExpect(status().isOk())
                 .andExpect(jsonPath("$.parameters.version").value("1"));

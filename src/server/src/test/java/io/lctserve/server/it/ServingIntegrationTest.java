@@ -113,7 +113,9 @@ class ServingIntegrationTest {
 
             assertThat(accuracy(answers.answers())).as(name).isEqualTo(preset.testAccuracy());
             assertThat(Rounding.round(answers.macsFraction())).as(name).isEqualTo(preset.meanMacsFraction());
-            assertThat(meanExit(answers.answers())).as(name).isLessThan(m.exitCount() - 1);
+            if (preset.meanMacsFraction() < 1.0) { // a preset cheaper than full mode gets there by exiting early
+                assertThat(meanExit(answers.answers())).as(name).isLessThan(m.exitCount() - 1);
+            }
         });
         Http.Reply r = http.postJson(INFER, ShippedModel.inferBody(0, 1, "{\"preset\":\"balanced-entropy\"}"));
         assertThat(r.json().get("parameters").get("rule").asString()).isEqualTo("preset:balanced-entropy");
