@@ -9,7 +9,6 @@ import io.lctserve.protocol.grpc.InferTensorContents;
 import io.lctserve.protocol.grpc.ModelDynamicBatching;
 import io.lctserve.protocol.grpc.ModelInferRequest;
 import io.lctserve.protocol.grpc.ModelInferResponse;
-import io.lctserve.protocol.grpc.ModelInput;
 import io.lctserve.protocol.grpc.ModelMetadataResponse;
 import io.lctserve.protocol.grpc.ModelOutput;
 import io.lctserve.protocol.grpc.ModelStatistics;
@@ -23,6 +22,7 @@ import io.lctserve.server.api.v2.RepositoryIndex;
 import io.lctserve.server.api.v2.TensorData;
 import io.lctserve.server.api.v2.TensorDecoder;
 import io.lctserve.server.inference.InvalidRequestException;
+import io.lctserve.server.inference.ModelInput;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -75,7 +75,7 @@ final class GrpcMessages {
     }
 
     /** The model input: from {@code raw_input_contents} when the request has them, else typed contents. */
-    static io.lctserve.server.inference.ModelInput input(ModelInferRequest request, TensorSpec spec, int maxBatch) {
+    static ModelInput input(ModelInferRequest request, TensorSpec spec, int maxBatch) {
         List<InferRequest.Input> inputs = new ArrayList<>(request.getInputsCount());
         for (ModelInferRequest.InferInputTensor t : request.getInputsList()) {
             inputs.add(new InferRequest.Input(
@@ -193,7 +193,7 @@ final class GrpcMessages {
                 .setBackend(c.backend())
                 .setMaxBatchSize(c.maxBatchSize());
         for (ModelConfig.Tensor t : c.input()) {
-            b.addInput(ModelInput.newBuilder()
+            b.addInput(io.lctserve.protocol.grpc.ModelInput.newBuilder() // Triton's, not the server's
                     .setName(t.name())
                     .setDataType(DataType.valueOf(t.dataType()))
                     .addAllDims(t.dims()));
