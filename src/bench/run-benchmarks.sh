@@ -3,7 +3,7 @@
 # up, measures it with wrk (throughput, latency) and with lctserve-bench (the same plus accuracy and
 # exit depth over all 10,000 test images) and against the in-process ONNX Runtime loop, then stops it;
 # then transport-benchmarks.sh compares gRPC and HTTP JSON (FP32, UINT8) with the same loop.
-# Needs: ./mvnw -B -DskipTests package, and wrk (apt-get install -y wrk).
+# Needs: ./mvnw -B -DskipTests package, wrk and h2load (apt-get install -y wrk nghttp2-client).
 #   bash src/bench/run-benchmarks.sh [seconds-per-wrk-run]
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -12,6 +12,8 @@ import io.lctserve.protocol.grpc.ModelInferResponse;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,6 +80,13 @@ final class GrpcLoadCommand implements Callable<Integer> {
     @Option(names = "--label", description = "Scenario name for the output line. Default: the parameters")
     String label;
 
+    @Option(
+            names = "--write-body",
+            paramLabel = "FILE",
+            description = "Only write the first request as a gRPC message (5-byte prefix, then the protobuf) for"
+                    + " h2load -d FILE (nghttp2-client's HTTP/2 load generator), and exit")
+    Path writeBody;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -94,6 +103,13 @@ final class GrpcLoadCommand implements Callable<Integer> {
         ImageSet test = input.test();
         String model = input.model().manifest().name();
         List<ModelInferRequest> requests = requests(test, model);
+        if (writeBody != null) {
+            byte[] message = requests.get(0).toByteArray();
+            ByteBuffer frame = ByteBuffer.allocate(5 + message.length); // not compressed, big-endian length
+            frame.put((byte) 0).putInt(message.length).put(message);
+            Files.write(writeBody, frame.array());
+            return 0;
+        }
         List<ManagedChannel> connections = new ArrayList<>();
         List<GRPCInferenceServiceGrpc.GRPCInferenceServiceStub> stubs = new ArrayList<>();
         for (int c = 0; c < Math.max(1, channels); c++) {

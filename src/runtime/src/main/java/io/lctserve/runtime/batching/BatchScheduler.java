@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -52,6 +54,8 @@ public final class BatchScheduler implements AutoCloseable {
     private final StageQueues queues; // guarded by lock
     private final StageStep step;
     private final List<Thread> workers = new ArrayList<>();
+    /** Queue timeouts of requests waited for without blocking ({@link PendingRequest#whenDone}). */
+    private final ScheduledThreadPoolExecutor timer;
     /** One per worker: held by a worker thread, or by a caller running its request alone, while it computes. */
     private final Semaphore runners;
     /** Samples in all queues; written with the lock held, read without it. */
@@ -59,6 +63,7 @@ public final class BatchScheduler implements AutoCloseable {
     // Guarded by lock:
     private long nextSeq;
     private long nextBatch;
+    private int idleWorkers; // waiting in awaitWork
     private volatile boolean closed;
 
     /**
@@ -86,6 +91,12 @@ public final class BatchScheduler implements AutoCloseable {
                 .toArray();
         this.queues = new StageQueues(sessions.exitCount(), settings, predictor.latency());
         this.step = new StageStep(sessions, predictor.latency(), listener);
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "lctserve-batch-" + name + "-timeouts");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true); // answered requests take their timeouts with them
         for (int i = 0; i < settings.workers(); i++) {
             Thread worker = new Thread(this::work, "lctserve-batch-" + name + "-" + i);
             worker.setDaemon(true);
@@ -108,6 +119,15 @@ public final class BatchScheduler implements AutoCloseable {
      *     to start in time, or the scheduler is closed
      */
     public PendingRequest submit(float[] pixels, long[] shape, ExitPlan plan, int priority) {
+        return submit(pixels, shape, plan, priority, true);
+    }
+
+    /**
+     * As {@link #submit(float[], long[], ExitPlan, int)}; with {@code mayRunInline} false the samples
+     * always go to the workers, never to the caller's thread (a caller that must not block, such as
+     * a network event loop, waits with {@link PendingRequest#whenDone}).
+     */
+    public PendingRequest submit(float[] pixels, long[] shape, ExitPlan plan, int priority, boolean mayRunInline) {
         int batch = (int) shape[0];
         if (plan.lastStage() >= sessions.exitCount()) {
             throw new IllegalArgumentException(
@@ -124,7 +144,7 @@ public final class BatchScheduler implements AutoCloseable {
         long timeout = settings.queueTimeout().toNanos();
         PendingRequest request = new PendingRequest(
                 this, plan, priority, batch, sessions.exitCount(), cost.fullModel() * batch, timeout);
-        if (settings.inlineWhenIdle() && queued == 0 && !closed && runners.tryAcquire()) {
+        if (mayRunInline && settings.inlineWhenIdle() && queued == 0 && !closed && runners.tryAcquire()) {
             try {
                 if (queued == 0 && permits.tryAcquire()) {
                     try {
@@ -168,6 +188,25 @@ public final class BatchScheduler implements AutoCloseable {
         return request;
     }
 
+    /**
+     * Whether a request submitted now would run at once on its caller's thread (nothing queued, a
+     * worker's share of compute free, lone requests run inline): a caller that must not block can
+     * hand such a request to a thread that may.
+     */
+    public boolean runsInlineNow() {
+        return settings.inlineWhenIdle() && queued == 0 && !closed && runners.availablePermits() > 0;
+    }
+
+    /** Workers waiting for work now. */
+    int idleWorkers() {
+        lock.lock();
+        try {
+            return idleWorkers;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Samples waiting in each stage's queue now. */
     public int[] queueLengths() {
         lock.lock();
@@ -186,6 +225,10 @@ public final class BatchScheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
+        return timer.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     /** Takes the request's samples out of the queue if none has run yet; false if one has. */
@@ -255,10 +298,15 @@ public final class BatchScheduler implements AutoCloseable {
         try {
             while (!closed && queues.choose(System.nanoTime()) < 0 && !queues.cutDue(System.nanoTime())) {
                 long wait = queues.untilReadyNanos(System.nanoTime());
-                if (wait == Long.MAX_VALUE) {
-                    workArrived.await();
-                } else {
-                    workArrived.awaitNanos(wait);
+                idleWorkers++;
+                try {
+                    if (wait == Long.MAX_VALUE) {
+                        workArrived.await();
+                    } else {
+                        workArrived.awaitNanos(wait);
+                    }
+                } finally {
+                    idleWorkers--;
                 }
             }
         } finally {
@@ -270,8 +318,11 @@ public final class BatchScheduler implements AutoCloseable {
     private Taken take(long now) {
         List<QueuedSample> cut = queues.sweepDeadlines(now);
         int chosen = queues.choose(now);
-        List<QueuedSample> samples = chosen < 0 ? List.of() : queues.poll(chosen);
+        List<QueuedSample> samples = chosen < 0 ? List.of() : queues.poll(chosen, idleWorkers);
         queued = queues.total();
+        if (queued > 0 && idleWorkers > 0) {
+            workArrived.signal(); // an idle worker takes its share of what is left
+        }
         if (chosen < 0 && cut.isEmpty()) {
             return null;
         }
@@ -301,8 +352,9 @@ public final class BatchScheduler implements AutoCloseable {
                 queues.add(stage, s);
             }
             queued = queues.total();
-            // this worker takes the next batch itself; wake another only for work beyond that one batch
-            if (queues.moreThanOneBatch()) {
+            // this worker takes the next batch itself; wake another for work beyond that one batch,
+            // or to share it when it has more than one sample and another worker is idle
+            if (queues.moreThanOneBatch() || (idleWorkers > 0 && queued > 1)) {
                 workArrived.signal();
             }
         } finally {
@@ -328,6 +380,7 @@ public final class BatchScheduler implements AutoCloseable {
         }
         RejectedExecutionException gone = new RejectedExecutionException("the model is being unloaded");
         left.forEach(s -> s.request.fail(gone));
+        timer.shutdownNow();
         for (Thread worker : workers) {
             try {
                 worker.join(TimeUnit.SECONDS.toMillis(10));

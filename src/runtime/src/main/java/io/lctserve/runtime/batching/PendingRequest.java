@@ -7,8 +7,11 @@ import io.lctserve.runtime.SampleResult;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 
 /**
  * A request handed to a {@link BatchScheduler}: its samples travel the stages on their own, mixed
@@ -95,6 +98,30 @@ public final class PendingRequest {
             }
             throw new IllegalStateException(cause);
         }
+    }
+
+    /**
+     * Calls {@code then} once with the answer or the failure, on the thread that finishes the request
+     * (a batching worker, or this thread if it is already done), without blocking. If no sample has
+     * started within {@code startTimeoutNanos}, the request leaves the queue and fails with a
+     * {@link TimeoutException}; once started, it runs to the end.
+     */
+    public void whenDone(long startTimeoutNanos, BiConsumer<BatchResult, Throwable> then) {
+        if (!done.isDone()) {
+            try {
+                ScheduledFuture<?> timer = scheduler.schedule(
+                        () -> {
+                            if (scheduler.withdrawIfNotStarted(this)) {
+                                done.completeExceptionally(new TimeoutException("no sample started in time"));
+                            }
+                        },
+                        startTimeoutNanos);
+                done.whenComplete((r, e) -> timer.cancel(false));
+            } catch (RejectedExecutionException closing) {
+                // the scheduler closed since the submit: it fails or finishes every request it held
+            }
+        }
+        done.whenComplete(then);
     }
 
     /** How long the request waited before its first sample ran (so far, if none has). */

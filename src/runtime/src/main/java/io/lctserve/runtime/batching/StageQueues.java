@@ -109,10 +109,17 @@ final class StageQueues {
         return chosen;
     }
 
-    /** A batch from stage {@code stage}'s queue, in queue order; a failed request's samples are dropped. */
-    List<QueuedSample> poll(int stage) {
+    /**
+     * A batch from stage {@code stage}'s queue, in queue order; a failed request's samples are dropped.
+     * With {@code idleWorkers} waiting for work, the queue is shared with them (this batch takes its
+     * even share): idle cores beat a bigger batch.
+     */
+    List<QueuedSample> poll(int stage, int idleWorkers) {
         PriorityQueue<QueuedSample> q = queues.get(stage);
         int n = settings.batchOf(q.size());
+        if (idleWorkers > 0) {
+            n = Math.min(n, (q.size() + idleWorkers) / (idleWorkers + 1));
+        }
         List<QueuedSample> samples = new ArrayList<>(n);
         while (samples.size() < n && !q.isEmpty()) {
             QueuedSample s = q.poll();

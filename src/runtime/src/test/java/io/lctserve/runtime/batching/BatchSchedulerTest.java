@@ -18,10 +18,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,6 +70,30 @@ class BatchSchedulerTest {
 
     private static BatchingSettings settings(int maxBatch, Duration delay, int workers) {
         return new BatchingSettings(maxBatch, delay, new int[0], workers, Duration.ofSeconds(30), false);
+    }
+
+    /** A listener that notes the thread each stage ran on. */
+    private static StageListener threadsOf(List<String> threads) {
+        return new StageListener() {
+            @Override
+            public void stageRan(int stage, int samples, long nanos) {
+                threads.add(Thread.currentThread().getName());
+            }
+
+            @Override
+            public void answered(int stage, long macs) {}
+        };
+    }
+
+    /** Completes {@code heard} with what {@link PendingRequest#whenDone} hears. */
+    private static BiConsumer<BatchResult, Throwable> into(CompletableFuture<BatchResult> heard) {
+        return (result, error) -> {
+            if (error == null) {
+                heard.complete(result);
+            } else {
+                heard.completeExceptionally(error);
+            }
+        };
     }
 
     /** Hears stages, merges and degraded answers; can hold the worker in each stage run until let go. */
@@ -272,15 +298,7 @@ class BatchSchedulerTest {
     void aRequestThatFindsNothingQueuedRunsAtOnceOnItsCallersThread() throws Exception {
         ExitPlan plan = ExitPlan.of(Mode.EARLY_EXIT, ExitRule.MaxSoftmax.everyHead(3, 0.9), 2);
         List<String> threads = Collections.synchronizedList(new ArrayList<>());
-        StageListener listener = new StageListener() {
-            @Override
-            public void stageRan(int stage, int samples, long nanos) {
-                threads.add(Thread.currentThread().getName());
-            }
-
-            @Override
-            public void answered(int stage, long macs) {}
-        };
+        StageListener listener = threadsOf(threads);
         BatchingSettings inline = new BatchingSettings(4, Duration.ZERO, new int[0], 1, Duration.ofSeconds(30), true);
         try (BatchScheduler scheduler = new BatchScheduler(predictor, listener, ComputePermits.NONE, inline, "t")) {
             PendingRequest request = scheduler.submit(pixels(MIXED), shape(MIXED.length), plan, 0);
@@ -292,6 +310,68 @@ class BatchSchedulerTest {
                     .containsExactly(0, 1, 0, 2, 2);
         }
         assertThat(threads).hasSize(3).containsOnly(Thread.currentThread().getName());
+    }
+
+    @Test
+    void aCallerThatMustNotBlockHandsItsRequestToAWorkerAndHearsTheAnswerThere() throws Exception {
+        ExitPlan plan = ExitPlan.of(Mode.EARLY_EXIT, ExitRule.MaxSoftmax.everyHead(3, 0.9), 2);
+        BatchingSettings inline = new BatchingSettings(8, Duration.ZERO, new int[0], 1, Duration.ofSeconds(30), true);
+        CompletableFuture<BatchResult> heard = new CompletableFuture<>();
+        List<String> threads = Collections.synchronizedList(new ArrayList<>());
+        StageListener listener = threadsOf(threads);
+        try (BatchScheduler scheduler = new BatchScheduler(predictor, listener, ComputePermits.NONE, inline, "t")) {
+            PendingRequest request = scheduler.submit(pixels(MIXED), shape(MIXED.length), plan, 0, false);
+            request.whenDone(WAIT, into(heard));
+
+            assertThat(heard.get(30, TimeUnit.SECONDS).samples())
+                    .extracting(SampleResult::exitStage)
+                    .containsExactly(0, 1, 0, 2, 2);
+        }
+        // every stage ran on the worker, not on the caller's thread, though the worker was idle
+        assertThat(threads).isNotEmpty().containsOnly("lctserve-batch-t-0");
+    }
+
+    @Test
+    void aRequestWaitedForWithoutBlockingLeavesTheQueueIfItDoesNotStartInTime() throws Exception {
+        ExitPlan full = ExitPlan.of(Mode.FULL, null, 2);
+        Recorder recorder = new Recorder(true);
+        CompletableFuture<BatchResult> heard = new CompletableFuture<>();
+        try (BatchScheduler scheduler =
+                new BatchScheduler(predictor, recorder, ComputePermits.NONE, settings(1, Duration.ZERO, 1), "t")) {
+            PendingRequest first = scheduler.submit(pixels(MIXED[0]), shape(1), full, 0, false);
+            recorder.awaitHeld(); // the one worker is in first's stage 0
+            PendingRequest late = scheduler.submit(pixels(MIXED[1]), shape(1), full, 0, false);
+            late.whenDone(TimeUnit.MILLISECONDS.toNanos(20), into(heard));
+
+            assertThatThrownBy(() -> heard.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(TimeoutException.class);
+            assertThat(scheduler.queueLengths()).containsExactly(0, 0, 0);
+            recorder.letGo();
+            assertThat(first.await(WAIT).samples()).hasSize(1);
+        } finally {
+            recorder.letGo();
+        }
+        assertThat(recorder.runs.stream().filter(r -> r[0] == 0).count()).isEqualTo(1); // late never ran
+    }
+
+    @Test
+    void idleWorkersShareAQueueRatherThanOneTakingItAll() throws Exception {
+        ExitPlan stage0 = ExitPlan.of(Mode.STAGE, null, 0);
+        Recorder recorder = new Recorder(false);
+        try (BatchScheduler scheduler =
+                new BatchScheduler(predictor, recorder, ComputePermits.NONE, settings(8, Duration.ZERO, 2), "t")) {
+            long until = System.nanoTime() + WAIT;
+            while (scheduler.idleWorkers() < 2 && System.nanoTime() < until) {
+                Thread.sleep(1);
+            }
+            PendingRequest request = scheduler.submit(pixels(MIXED), shape(MIXED.length), stage0, 0, false);
+
+            assertThat(request.await(WAIT).samples()).hasSize(5);
+        }
+        // five samples, two idle workers: the first takes 3 and wakes the other (3 + 2, or 3 + 1 + 1 when
+        // the first is back before the other woke), never one batch of 5 while a core idles
+        List<Integer> batches = recorder.runs.stream().map(r -> r[1]).toList();
+        assertThat(batches).hasSizeGreaterThan(1).allMatch(n -> n <= 3);
+        assertThat(batches.stream().mapToInt(Integer::intValue).sum()).isEqualTo(5);
     }
 
     @Test

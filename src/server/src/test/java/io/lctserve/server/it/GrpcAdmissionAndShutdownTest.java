@@ -47,19 +47,13 @@ class GrpcAdmissionAndShutdownTest {
                         "--lctserve.max-concurrent-inferences=1",
                         "--lctserve.max-in-flight=2",
                         "--lctserve.drain=2s");
-        ManagedChannel channel = NettyChannelBuilder.forAddress(
-                        "localhost", context.getBean(GrpcServer.class).port())
-                .usePlaintext()
-                .build();
+        ManagedChannel channel = channel(context);
         var stub = GRPCInferenceServiceGrpc.newFutureStub(channel);
         Counter refused = context.getBean(MeterRegistry.class)
                 .get("lctserve.refused")
                 .tag("model", ShippedModel.NAME)
                 .counter();
-        BatchScheduler scheduler = context.getBean(BatchingEngine.class)
-                .scheduler(context.getBean(ModelRegistry.class)
-                        .find(ShippedModel.NAME, null)
-                        .orElseThrow());
+        BatchScheduler scheduler = scheduler(context);
         try (HeldComputeSlot slot = HeldComputeSlot.take(context)) {
             List<com.google.common.util.concurrent.ListenableFuture<ModelInferResponse>> inside = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
@@ -92,6 +86,55 @@ class GrpcAdmissionAndShutdownTest {
             channel.shutdownNow();
             context.close();
         }
+    }
+
+    /**
+     * A call that cannot start within the queue timeout gets HTTP's 503 message as UNAVAILABLE,
+     * whether it found the model idle (and waited on a call thread) or queued behind it (and waited
+     * on no thread at all), and leaves the queue.
+     */
+    @Test
+    void aCallThatDoesNotStartWithinTheQueueTimeoutIsUnavailableAndLeavesTheQueue() throws Exception {
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(LctServeApplication.class)
+                .run("--server.port=0", "--lctserve.max-concurrent-inferences=1", "--lctserve.queue-timeout=300ms");
+        ManagedChannel channel = channel(context);
+        var stub = GRPCInferenceServiceGrpc.newFutureStub(channel);
+        BatchScheduler scheduler = scheduler(context);
+        try (HeldComputeSlot slot = HeldComputeSlot.take(context)) {
+            var idle = stub.modelInfer(request(0));
+            await().atMost(Duration.ofSeconds(30)).until(() -> scheduler.queueLengths()[0] == 1);
+            var queued = stub.modelInfer(request(1));
+            for (var call : List.of(idle, queued)) {
+                assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
+                        .cause()
+                        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                            assertThat(e.getStatus().getDescription())
+                                    .isEqualTo("no compute slot became free within 300 ms; retry later");
+                        });
+            }
+            assertThat(scheduler.queueLengths()[0]).isZero();
+            slot.close();
+            assertThat(stub.modelInfer(request(2)).get(30, TimeUnit.SECONDS).getOutputsCount())
+                    .isEqualTo(4);
+        } finally {
+            channel.shutdownNow();
+            context.close();
+        }
+    }
+
+    private static ManagedChannel channel(ConfigurableApplicationContext context) {
+        return NettyChannelBuilder.forAddress(
+                        "localhost", context.getBean(GrpcServer.class).port())
+                .usePlaintext()
+                .build();
+    }
+
+    private static BatchScheduler scheduler(ConfigurableApplicationContext context) {
+        return context.getBean(BatchingEngine.class)
+                .scheduler(context.getBean(ModelRegistry.class)
+                        .find(ShippedModel.NAME, null)
+                        .orElseThrow());
     }
 
     private static ModelInferRequest request(int image) {

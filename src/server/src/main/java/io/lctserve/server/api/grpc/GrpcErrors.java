@@ -19,7 +19,7 @@ final class GrpcErrors {
 
     private GrpcErrors() {}
 
-    static Status status(Exception e) {
+    static Status status(Throwable e) {
         if (e instanceof StatusRuntimeException s) {
             return s.getStatus();
         }

@@ -7,10 +7,7 @@ import io.lctserve.server.config.LctServeProperties;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -34,7 +31,6 @@ public class GrpcServer implements SmartLifecycle {
     private final int port;
     private final int maxMessageBytes;
     private final Duration grace;
-    private ExecutorService calls;
     private volatile Server server;
 
     public GrpcServer(
@@ -55,19 +51,13 @@ public class GrpcServer implements SmartLifecycle {
             log.info("gRPC is off (lctserve.grpc.port=-1)");
             return;
         }
-        AtomicInteger named = new AtomicInteger();
-        // Calls block while they compute, so they run on their own threads, not Netty's event loops;
-        // the service bounds how many compute at once (max-in-flight). A cached pool hands a call to
-        // the thread that went idle last, whose caches are warm: a fixed pool of max-in-flight
-        // threads with a queue measured 0.91x its throughput (gRPC full mode, 8 calls in flight).
-        calls = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "grpc-call-" + named.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        // Every call runs on its connection's event loop: none blocks (an inference is handed on and
+        // answered from the thread that computes it, InferenceService.inferAsync), so under load a
+        // call needs no thread of its own and no hand-over to one. Measured against a pool of call
+        // threads running every call: docs/BENCHMARKS.md, "Transports".
         try {
             server = NettyServerBuilder.forPort(port)
-                    .executor(calls)
+                    .directExecutor()
                     .maxInboundMessageSize(maxMessageBytes)
                     .addService(inference)
                     .addService(health)
@@ -75,7 +65,6 @@ public class GrpcServer implements SmartLifecycle {
                     .build()
                     .start();
         } catch (IOException e) {
-            calls.shutdownNow();
             throw new UncheckedIOException("gRPC cannot listen on port " + port + " (lctserve.grpc.port)", e);
         }
         log.info("gRPC: inference.GRPCInferenceService and grpc.health.v1 on port {}", server.getPort());
@@ -97,7 +86,6 @@ public class GrpcServer implements SmartLifecycle {
             s.shutdownNow();
             Thread.currentThread().interrupt();
         }
-        calls.shutdownNow();
         server = null;
     }
 

@@ -32,7 +32,6 @@ import io.lctserve.server.api.v2.ModelMetadata;
 import io.lctserve.server.api.v2.RepositoryIndex;
 import io.lctserve.server.config.LctServeProperties;
 import io.lctserve.server.inference.BatchingEngine;
-import io.lctserve.server.inference.InferenceResult;
 import io.lctserve.server.inference.InferenceService;
 import io.lctserve.server.inference.Knob;
 import io.lctserve.server.inference.ModelInput;
@@ -44,6 +43,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.beans.factory.annotation.Value;
@@ -180,12 +180,16 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
         answer(out, index.build());
     }
 
+    /**
+     * Runs on the connection's event loop and never blocks it: the request is checked and decoded
+     * here, handed to {@link InferenceService#inferAsync} (the batching workers, or a call thread for
+     * the only call in flight on an idle model), and answered from the thread that finishes it.
+     */
     @Override
     public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
         long received = System.nanoTime();
-        LoadedModel model = null;
-        String mode = InferenceMetrics.UNKNOWN_MODE;
-        if (inFlight.incrementAndGet() > maxInFlight) {
+        int calls = inFlight.incrementAndGet();
+        if (calls > maxInFlight) {
             inFlight.decrementAndGet();
             registry.find(request.getModelName(), GrpcMessages.emptyToNull(request.getModelVersion()))
                     .ifPresent(m -> metrics.model(m).recordRefused());
@@ -195,6 +199,8 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
                     .asRuntimeException());
             return;
         }
+        LoadedModel model = null;
+        String mode = InferenceMetrics.UNKNOWN_MODE;
         try {
             model = lookup.find(request.getModelName(), GrpcMessages.emptyToNull(request.getModelVersion()));
             String refusal = batching.queueRefusal(model);
@@ -214,19 +220,37 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
             List<InferResponse.Wanted> outputs =
                     InferResponse.requestedOutputs(GrpcMessages.outputs(request), model.classes(), true, ignored);
             ModelInput input = GrpcMessages.input(request, model.manifest().input(), maxBatch);
-            InferenceResult result = inference.infer(model, input, knob, received, false);
-            InferResponse answer =
-                    InferResponse.of(model, GrpcMessages.emptyToNull(request.getId()), result, outputs, ignored);
-            out.onNext(GrpcMessages.response(answer, json));
-            out.onCompleted();
-            record(model, mode, "success", received);
+            LoadedModel served = model;
+            String servedMode = mode;
+            inference.inferAsync(model, input, knob, received, calls == 1).whenComplete((result, error) -> {
+                try {
+                    if (error == null) {
+                        InferResponse answer = InferResponse.of(
+                                served, GrpcMessages.emptyToNull(request.getId()), result, outputs, ignored);
+                        out.onNext(GrpcMessages.response(answer, json));
+                        out.onCompleted();
+                        record(served, servedMode, "success", received);
+                    } else {
+                        fail(out, served, servedMode, error, received);
+                    }
+                } catch (RuntimeException e) {
+                    fail(out, served, servedMode, e, received);
+                } finally {
+                    inFlight.decrementAndGet();
+                }
+            });
         } catch (Exception e) {
-            Status status = GrpcErrors.status(e);
-            record(model, mode, GrpcErrors.outcome(status), received);
-            out.onError(status.asRuntimeException());
-        } finally {
+            fail(out, model, mode, e, received);
             inFlight.decrementAndGet();
         }
+    }
+
+    private void fail(
+            StreamObserver<ModelInferResponse> out, LoadedModel model, String mode, Throwable error, long received) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Status status = GrpcErrors.status(cause);
+        record(model, mode, GrpcErrors.outcome(status), received);
+        out.onError(status.asRuntimeException());
     }
 
     /**
