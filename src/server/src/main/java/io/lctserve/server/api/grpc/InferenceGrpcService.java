@@ -240,8 +240,11 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
                 }
             });
         } catch (Exception e) {
-            fail(out, model, mode, e, received);
-            inFlight.decrementAndGet();
+            try {
+                fail(out, model, mode, e, received);
+            } finally {
+                inFlight.decrementAndGet();
+            }
         }
     }
 
