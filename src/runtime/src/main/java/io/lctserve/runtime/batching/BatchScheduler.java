@@ -10,8 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -35,8 +33,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * and back costs two thread wake-ups, as much as the model itself at batch 1 on a small CPU.
  *
  * <p>Why this class is over 300 lines and not split: the three ways a request is answered (alone,
- * batched stage by stage, cut by its deadline) and the workers' life share one lock, one condition
- * and one set of counters; split apart, each half would need the other's lock held and the
+ * batched stage by stage, cut by its deadline) and the workers' life (waiting, and sharing a queue
+ * with the idle ones) share one lock, one condition and one set of counters; split apart, each half would need the other's lock held and the
  * invariants between {@code queued}, the queues and the runners would span files. What can live
  * apart already does: the queue policy is {@link StageQueues}', a stage run {@link StageStep}'s.
  */
@@ -54,8 +52,6 @@ public final class BatchScheduler implements AutoCloseable {
     private final StageQueues queues; // guarded by lock
     private final StageStep step;
     private final List<Thread> workers = new ArrayList<>();
-    /** Queue timeouts of requests waited for without blocking ({@link PendingRequest#whenDone}). */
-    private final ScheduledThreadPoolExecutor timer;
     /** One per worker: held by a worker thread, or by a caller running its request alone, while it computes. */
     private final Semaphore runners;
     /** Samples in all queues; written with the lock held, read without it. */
@@ -91,12 +87,6 @@ public final class BatchScheduler implements AutoCloseable {
                 .toArray();
         this.queues = new StageQueues(sessions.exitCount(), settings, predictor.latency());
         this.step = new StageStep(sessions, predictor.latency(), listener);
-        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "lctserve-batch-" + name + "-timeouts");
-            t.setDaemon(true);
-            return t;
-        });
-        timer.setRemoveOnCancelPolicy(true); // answered requests take their timeouts with them
         for (int i = 0; i < settings.workers(); i++) {
             Thread worker = new Thread(this::work, "lctserve-batch-" + name + "-" + i);
             worker.setDaemon(true);
@@ -225,10 +215,6 @@ public final class BatchScheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-    }
-
-    ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
-        return timer.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     /** Takes the request's samples out of the queue if none has run yet; false if one has. */
@@ -380,7 +366,6 @@ public final class BatchScheduler implements AutoCloseable {
         }
         RejectedExecutionException gone = new RejectedExecutionException("the model is being unloaded");
         left.forEach(s -> s.request.fail(gone));
-        timer.shutdownNow();
         for (Thread worker : workers) {
             try {
                 worker.join(TimeUnit.SECONDS.toMillis(10));

@@ -7,8 +7,8 @@ import io.lctserve.runtime.SampleResult;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
@@ -18,6 +18,17 @@ import java.util.function.BiConsumer;
  * into batches with other requests' samples, and its answer is assembled when the last is answered.
  */
 public final class PendingRequest {
+
+    /** The queue timeouts of requests waited for without blocking ({@link #whenDone}), all models'. */
+    private static final ScheduledThreadPoolExecutor TIMEOUTS = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "lctserve-queue-timeouts");
+        t.setDaemon(true);
+        return t;
+    });
+
+    static {
+        TIMEOUTS.setRemoveOnCancelPolicy(true); // answered requests take their timeouts with them
+    }
 
     private final BatchScheduler scheduler;
     private final ExitPlan plan;
@@ -108,18 +119,15 @@ public final class PendingRequest {
      */
     public void whenDone(long startTimeoutNanos, BiConsumer<BatchResult, Throwable> then) {
         if (!done.isDone()) {
-            try {
-                ScheduledFuture<?> timer = scheduler.schedule(
-                        () -> {
-                            if (scheduler.withdrawIfNotStarted(this)) {
-                                done.completeExceptionally(new TimeoutException("no sample started in time"));
-                            }
-                        },
-                        startTimeoutNanos);
-                done.whenComplete((r, e) -> timer.cancel(false));
-            } catch (RejectedExecutionException closing) {
-                // the scheduler closed since the submit: it fails or finishes every request it held
-            }
+            ScheduledFuture<?> timeout = TIMEOUTS.schedule(
+                    () -> {
+                        if (scheduler.withdrawIfNotStarted(this)) {
+                            done.completeExceptionally(new TimeoutException("no sample started in time"));
+                        }
+                    },
+                    startTimeoutNanos,
+                    TimeUnit.NANOSECONDS);
+            done.whenComplete((r, e) -> timeout.cancel(false));
         }
         done.whenComplete(then);
     }

@@ -3,6 +3,7 @@ package io.lctserve.runtime.batching;
 import static io.lctserve.runtime.ThreeHeadModel.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.lctserve.core.exit.ExitRule;
 import io.lctserve.core.exit.Mode;
@@ -359,10 +360,7 @@ class BatchSchedulerTest {
         Recorder recorder = new Recorder(false);
         try (BatchScheduler scheduler =
                 new BatchScheduler(predictor, recorder, ComputePermits.NONE, settings(8, Duration.ZERO, 2), "t")) {
-            long until = System.nanoTime() + WAIT;
-            while (scheduler.idleWorkers() < 2 && System.nanoTime() < until) {
-                Thread.sleep(1);
-            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> scheduler.idleWorkers() == 2);
             PendingRequest request = scheduler.submit(pixels(MIXED), shape(MIXED.length), stage0, 0, false);
 
             assertThat(request.await(WAIT).samples()).hasSize(5);
