@@ -3,26 +3,29 @@ package io.lctserve.runtime;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import io.lctserve.core.exit.ComputeCost;
 import io.lctserve.core.exit.Mode;
 import io.lctserve.core.exit.Probabilities;
 import java.util.Arrays;
+import java.util.concurrent.CancellationException;
 
 /**
  * Progressive evaluation of a batch. Stage by stage: run the stage, run the heads the mode needs,
  * let the exit rule decide which samples have their answer, and gather only the survivors into
  * the next stage's input, so compute shrinks with every exit. A deadline stops the walk before a
  * stage whose measured latency would overrun it; the sample is then answered from its most
- * confident head so far (early exit) or the head of the last stage run.
+ * confident head so far (early exit) or the head of the last stage run. Who goes on and who
+ * answers is {@link StageDecision}'s, as in the batching scheduler.
  */
 public final class ProgressivePredictor {
 
     private final StagedSessions sessions;
     private final StageLatency latency;
+    private final StageDecision decision;
 
     public ProgressivePredictor(StagedSessions sessions) {
         this.sessions = sessions;
         this.latency = new StageLatency(sessions.exitCount());
+        this.decision = new StageDecision(latency, sessions.cost(), sessions.exitCount());
     }
 
     public StagedSessions sessions() {
@@ -34,32 +37,49 @@ public final class ProgressivePredictor {
         return latency;
     }
 
+    /** Who goes on and who answers after each stage, shared with the batching scheduler. */
+    public StageDecision decision() {
+        return decision;
+    }
+
     /**
      * @param pixels {@code batch * C * H * W} values in [0, 1], row-major
      * @param shape {@code [batch, C, H, W]}
      */
     public BatchResult predict(float[] pixels, long[] shape, ExitPlan plan, StageListener listener)
             throws OrtException {
+        return predict(pixels, shape, plan, listener, SampleListener.NONE);
+    }
+
+    /**
+     * As {@link #predict(float[], long[], ExitPlan, StageListener)}, telling {@code samples} about each
+     * answer as it forms; once {@code samples} says the caller has gone, no further stage runs.
+     *
+     * @throws CancellationException when the caller went away before the last answer
+     */
+    public BatchResult predict(
+            float[] pixels, long[] shape, ExitPlan plan, StageListener listener, SampleListener samples)
+            throws OrtException {
         int batch = (int) shape[0];
-        if (plan.lastStage() >= sessions.exitCount()) {
-            throw new IllegalArgumentException(
-                    "stage " + plan.lastStage() + " does not exist: the model has " + sessions.exitCount());
-        }
+        decision.check(plan);
         if (batch < 1 || pixels.length != Arrays.stream(shape).reduce(1, (a, b) -> a * b)) {
             throw new IllegalArgumentException(
                     pixels.length + " values do not fill a batch of shape " + Arrays.toString(shape));
         }
-        Walk walk = new Walk(plan, batch, listener);
+        Walk walk = new Walk(plan, batch, listener, samples);
         OnnxTensor x = Tensors.fp32(pixels, pixels.length, shape);
         AutoCloseable owner = x; // what must stay open while x is in use
         OrtSession.Result stage = null; // the running stage's output, until handed on
         try {
             for (int k = 0; k <= plan.lastStage(); k++) {
+                if (k > 0 && samples.cancelled()) {
+                    throw new CancellationException("the caller went away before stage " + k);
+                }
                 long started = System.nanoTime();
                 stage = sessions.runStage(k, x);
                 OnnxTensor h = sessions.stageOutput(k, stage);
-                boolean continues = k < plan.lastStage() && !deadlineStops(plan, k + 1, walk.alive);
-                float[] probabilities = plan.mode().consultsEveryHead() || !continues ? probabilities(k, h) : null;
+                boolean continues = decision.goesOn(plan, k, walk.alive);
+                float[] probabilities = StageDecision.readsHead(plan, continues) ? probabilities(k, h) : null;
                 long nanos = System.nanoTime() - started;
                 latency.record(k, walk.alive, nanos);
                 walk.stageMillis[k] = nanos / 1e6;
@@ -106,10 +126,6 @@ public final class ProgressivePredictor {
         }
     }
 
-    private boolean deadlineStops(ExitPlan plan, int nextStage, int batch) {
-        return plan.hasDeadline() && System.nanoTime() + latency.predictNanos(nextStage, batch) > plan.deadlineNanos();
-    }
-
     private float[] probabilities(int k, OnnxTensor features) throws OrtException {
         float[] p = sessions.headLogits(k, features);
         Probabilities.softmaxRows(p, sessions.classes());
@@ -120,7 +136,7 @@ public final class ProgressivePredictor {
     private final class Walk {
         final ExitPlan plan;
         final StageListener listener;
-        final ComputeCost cost = sessions.cost();
+        final SampleListener samples;
         final int classes = sessions.classes();
         final SampleResult[] results;
         final SampleTrace[] traces;
@@ -132,9 +148,10 @@ public final class ProgressivePredictor {
 
         int alive;
 
-        Walk(ExitPlan plan, int batch, StageListener listener) {
+        Walk(ExitPlan plan, int batch, StageListener listener, SampleListener samples) {
             this.plan = plan;
             this.listener = listener;
+            this.samples = samples;
             results = new SampleResult[batch];
             traces = new SampleTrace[batch];
             running = new int[batch];
@@ -155,15 +172,15 @@ public final class ProgressivePredictor {
                 if (probabilities != null) {
                     t.observe(k, probabilities, row * classes, classes);
                 }
-                boolean byRule = t.exitsByRule(plan, k);
-                if (byRule || !continues) {
-                    boolean deadlineCut = !byRule && k < plan.lastStage();
-                    results[sample] = t.answer(plan.mode(), k, deadlineCut, cost.macs(plan.mode(), k));
-                    listener.answered(k, results[sample].macs());
-                    if (deadlineCut) {
-                        listener.degraded(k);
-                    }
+                SampleResult answer = decision.stopsAt(plan, t, k, continues);
+                if (answer != null) {
+                    results[sample] = answer;
+                    StageDecision.report(listener, answer);
+                    samples.answered(sample, answer);
                 } else {
+                    if (probabilities != null && samples.progressive()) {
+                        samples.progressed(sample, decision.soFar(plan, t, k));
+                    }
                     running[survivors] = sample;
                     rows[survivors++] = row;
                 }

@@ -3,34 +3,24 @@ package io.lctserve.runtime.batching;
 import ai.onnxruntime.OrtException;
 import io.lctserve.runtime.BatchResult;
 import io.lctserve.runtime.ExitPlan;
+import io.lctserve.runtime.SampleListener;
 import io.lctserve.runtime.SampleResult;
 import java.util.Arrays;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * A request handed to a {@link BatchScheduler}: its samples travel the stages on their own, mixed
  * into batches with other requests' samples, and its answer is assembled when the last is answered.
+ * It ends once: answered, failed, timed out before it started, or cancelled by its caller; the
+ * samples of an ended request are dropped from the queues instead of run.
  */
 public final class PendingRequest {
 
-    /** The queue timeouts of requests waited for without blocking ({@link #whenDone}), all models'. */
-    private static final ScheduledThreadPoolExecutor TIMEOUTS = new ScheduledThreadPoolExecutor(1, r -> {
-        Thread t = new Thread(r, "lctserve-queue-timeouts");
-        t.setDaemon(true);
-        return t;
-    });
-
-    static {
-        TIMEOUTS.setRemoveOnCancelPolicy(true); // answered requests take their timeouts with them
-    }
-
-    private final BatchScheduler scheduler;
     private final ExitPlan plan;
     private final int priority;
     private final long orderDeadline;
@@ -39,24 +29,19 @@ public final class PendingRequest {
     private final long macsFull;
     private final double[] stageMillis;
     private final long[] lastBatch;
+    private final SampleListener listener;
     private final CompletableFuture<BatchResult> done = new CompletableFuture<>();
     private int remaining;
     private long startedNanos = -1;
 
-    PendingRequest(
-            BatchScheduler scheduler,
-            ExitPlan plan,
-            int priority,
-            int samples,
-            int stages,
-            long macsFull,
-            long queueTimeoutNanos) {
-        this.scheduler = scheduler;
-        this.plan = plan;
-        this.priority = priority;
+    PendingRequest(Job job, int stages, long macsFull, long queueTimeoutNanos) {
+        this.plan = job.plan();
+        this.priority = job.priority();
+        this.listener = job.listener();
         this.submittedNanos = System.nanoTime();
         // Earliest deadline first; a request without one must at least start within the queue timeout.
         this.orderDeadline = plan.hasDeadline() ? plan.deadlineNanos() : submittedNanos + queueTimeoutNanos;
+        int samples = job.batch();
         this.results = new SampleResult[samples];
         this.remaining = samples;
         this.macsFull = macsFull;
@@ -81,28 +66,17 @@ public final class PendingRequest {
         return done.isDone();
     }
 
-    /**
-     * Waits for the answer. If no sample has started within {@code startTimeoutNanos}, the request
-     * leaves the queue and a {@link TimeoutException} is thrown; once started, it is waited for to
-     * the end (its compute is already being spent).
-     */
-    public BatchResult await(long startTimeoutNanos) throws OrtException, InterruptedException, TimeoutException {
+    /** Waits for the answer (the scheduler ends a request that did not start within the queue timeout). */
+    public BatchResult await() throws OrtException, InterruptedException, TimeoutException {
         try {
-            try {
-                return done.get(startTimeoutNanos, TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                if (scheduler.withdrawIfNotStarted(this)) {
-                    throw e;
-                }
-                return done.get();
-            }
-        } catch (InterruptedException e) {
-            scheduler.withdrawIfNotStarted(this);
-            throw e;
+            return done.get();
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof OrtException ort) {
                 throw ort;
+            }
+            if (cause instanceof TimeoutException timeout) {
+                throw timeout;
             }
             if (cause instanceof RuntimeException runtime) {
                 throw runtime;
@@ -112,29 +86,26 @@ public final class PendingRequest {
     }
 
     /**
-     * Calls {@code then} once with the answer or the failure, on the thread that finishes the request
-     * (a batching worker, or this thread if it is already done), without blocking. If no sample has
-     * started within {@code startTimeoutNanos}, the request leaves the queue and fails with a
-     * {@link TimeoutException}; once started, it runs to the end.
+     * Calls {@code then} once with the answer or the failure ({@link TimeoutException} when no sample
+     * started within the queue timeout, {@link CancellationException} after {@link BatchScheduler#cancel}), on the
+     * thread that ends the request (a batching worker, or this thread if it has ended), without blocking.
      */
-    public void whenDone(long startTimeoutNanos, BiConsumer<BatchResult, Throwable> then) {
-        if (!done.isDone()) {
-            ScheduledFuture<?> timeout = TIMEOUTS.schedule(
-                    () -> {
-                        if (scheduler.withdrawIfNotStarted(this)) {
-                            done.completeExceptionally(new TimeoutException("no sample started in time"));
-                        }
-                    },
-                    startTimeoutNanos,
-                    TimeUnit.NANOSECONDS);
-            done.whenComplete((r, e) -> timeout.cancel(false));
-        }
+    public void whenDone(BiConsumer<BatchResult, Throwable> then) {
         done.whenComplete(then);
+    }
+
+    /** Ends the request for a caller that has gone; false if it had ended. */
+    boolean cancel() {
+        return done.completeExceptionally(new CancellationException("the caller went away"));
     }
 
     /** How long the request waited before its first sample ran (so far, if none has). */
     public synchronized long queueNanos() {
         return (startedNanos < 0 ? System.nanoTime() : startedNanos) - submittedNanos;
+    }
+
+    void timeOut() {
+        done.completeExceptionally(new TimeoutException("no sample started within the queue timeout"));
     }
 
     synchronized boolean started() {
@@ -155,7 +126,18 @@ public final class PendingRequest {
         }
     }
 
+    /** Sample {@code index} read a head and goes on; {@code soFar} is built only for a progressive caller. */
+    void progressed(int index, Supplier<SampleResult> soFar) {
+        if (listener.progressive() && !done.isDone()) {
+            listener.progressed(index, soFar.get());
+        }
+    }
+
     void answer(int index, SampleResult result) {
+        if (done.isDone()) {
+            return; // cancelled or timed out while the stage ran
+        }
+        listener.answered(index, result);
         boolean last;
         synchronized (this) {
             results[index] = result;
@@ -164,6 +146,31 @@ public final class PendingRequest {
         if (last) {
             done.complete(new BatchResult(Arrays.asList(results), stageMillis.clone(), macsFull));
         }
+    }
+
+    /** How the one-batch walk hears about this request when it runs it alone: as its caller, and ended if cancelled. */
+    SampleListener alone() {
+        return new SampleListener() {
+            @Override
+            public boolean progressive() {
+                return listener.progressive();
+            }
+
+            @Override
+            public void progressed(int sample, SampleResult soFar) {
+                listener.progressed(sample, soFar);
+            }
+
+            @Override
+            public void answered(int sample, SampleResult answer) {
+                listener.answered(sample, answer);
+            }
+
+            @Override
+            public boolean cancelled() {
+                return done.isDone() || listener.cancelled(); // no handle to cancel with before submit returns
+            }
+        };
     }
 
     /** Answered at once, the whole request in one run (nothing else was waiting). */

@@ -1,6 +1,6 @@
 package io.lctserve.runtime.batching;
 
-import io.lctserve.runtime.ExitPlan;
+import io.lctserve.runtime.StageDecision;
 import io.lctserve.runtime.StageLatency;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -77,9 +77,9 @@ final class StageQueues {
         return nanos / settings.workers();
     }
 
-    /** Takes a request's samples out of stage 0's queue. */
+    /** Takes a request's samples out of every queue. */
     void withdraw(PendingRequest request) {
-        queues.get(0).removeIf(s -> s.request == request);
+        queues.forEach(q -> q.removeIf(s -> s.request == request));
         recount();
     }
 
@@ -196,9 +196,9 @@ final class StageQueues {
         return all;
     }
 
+    /** A sample with a head read can be answered from it when its deadline leaves no time for the next stage. */
     private static boolean cutsNow(QueuedSample s, long now, double stageNanos) {
-        ExitPlan plan = s.request.plan();
-        return plan.hasDeadline() && s.trace.hasAnswer() && now + stageNanos > plan.deadlineNanos();
+        return s.trace.hasAnswer() && StageDecision.missesDeadline(s.request.plan(), now, stageNanos);
     }
 
     private static long oldest(PriorityQueue<QueuedSample> q) {

@@ -3,10 +3,10 @@ package io.lctserve.runtime.batching;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import io.lctserve.core.exit.ComputeCost;
 import io.lctserve.core.exit.Probabilities;
 import io.lctserve.runtime.ExitPlan;
 import io.lctserve.runtime.SampleResult;
+import io.lctserve.runtime.StageDecision;
 import io.lctserve.runtime.StageLatency;
 import io.lctserve.runtime.StageListener;
 import io.lctserve.runtime.StagedSessions;
@@ -19,39 +19,34 @@ import java.util.Map;
 /**
  * One stage run of the {@link BatchScheduler}: samples of any requests, each with its own plan, go
  * through stage k together; only the rows whose plan needs head k are read by it; the samples that
- * stop here are answered through their {@link io.lctserve.runtime.SampleTrace} (as the one-request
- * path answers them), the others come back with their input for stage k + 1.
+ * stop here are answered by the {@link StageDecision} the one-request path answers with, the others
+ * come back with their input for stage k + 1.
  */
 final class StageStep {
 
     private final StagedSessions sessions;
     private final StageLatency latency;
+    private final StageDecision decision;
     private final StageListener listener;
-    private final ComputeCost cost;
     private final int classes;
 
-    StageStep(StagedSessions sessions, StageLatency latency, StageListener listener) {
+    StageStep(StagedSessions sessions, StageLatency latency, StageDecision decision, StageListener listener) {
         this.sessions = sessions;
         this.latency = latency;
+        this.decision = decision;
         this.listener = listener;
-        this.cost = sessions.cost();
         this.classes = sessions.classes();
     }
 
     /** Answers samples a deadline took out of their queue, from what their heads said so far. */
     void answerCut(List<QueuedSample> cut) {
         for (QueuedSample s : cut) {
-            ExitPlan plan = s.request.plan();
-            int answeredAt = s.stage - 1; // the last stage it ran
-            answer(s, s.trace.answer(plan.mode(), answeredAt, true, cost.macs(plan.mode(), answeredAt)));
+            answer(s, decision.cutBefore(s.request.plan(), s.trace, s.stage));
         }
     }
 
     private void answer(QueuedSample s, SampleResult result) {
-        listener.answered(result.exitStage(), result.macs());
-        if (result.deadlineCut()) {
-            listener.degraded(result.exitStage());
-        }
+        StageDecision.report(listener, result);
         s.request.answer(s.index, result);
     }
 
@@ -64,9 +59,6 @@ final class StageStep {
         Map<PendingRequest, Boolean> requests = new IdentityHashMap<>();
         for (QueuedSample s : samples) {
             listener.queued(k, now - s.enqueuedNanos);
-            if (k == 0) {
-                s.request.markStarted(now);
-            }
             requests.put(s.request, Boolean.TRUE);
         }
         long started = System.nanoTime();
@@ -81,8 +73,8 @@ final class StageStep {
             int reading = 0;
             for (int i = 0; i < n; i++) {
                 ExitPlan plan = samples.get(i).request.plan();
-                continues[i] = k < plan.lastStage() && !deadlineStops(plan, k + 1, n);
-                if (plan.mode().consultsEveryHead() || !continues[i]) {
+                continues[i] = decision.goesOn(plan, k, n);
+                if (StageDecision.readsHead(plan, continues[i])) {
                     needHead[reading++] = i;
                 }
             }
@@ -94,18 +86,22 @@ final class StageStep {
             for (PendingRequest request : requests.keySet()) {
                 request.addStageTime(k, batchId, nanos);
             }
+            boolean[] read = new boolean[n];
             for (int j = 0; j < reading; j++) {
                 samples.get(needHead[j]).trace.observe(k, p, j * classes, classes);
+                read[needHead[j]] = true;
             }
             int[] survivorRows = new int[n];
             for (int i = 0; i < n; i++) {
                 QueuedSample s = samples.get(i);
                 ExitPlan plan = s.request.plan();
-                boolean byRule = s.trace.exitsByRule(plan, k);
-                if (byRule || !continues[i]) {
-                    boolean deadlineCut = !byRule && k < plan.lastStage();
-                    answer(s, s.trace.answer(plan.mode(), k, deadlineCut, cost.macs(plan.mode(), k)));
-                } else {
+                SampleResult answer = decision.stopsAt(plan, s.trace, k, continues[i]);
+                if (answer != null) {
+                    answer(s, answer);
+                } else if (!s.request.isDone()) { // not cancelled or timed out while the stage ran
+                    if (read[i]) {
+                        s.request.progressed(s.index, () -> decision.soFar(plan, s.trace, k));
+                    }
                     survivorRows[survivors.size()] = i;
                     survivors.add(s);
                 }
@@ -120,10 +116,6 @@ final class StageStep {
             }
         }
         return survivors;
-    }
-
-    private boolean deadlineStops(ExitPlan plan, int nextStage, int batch) {
-        return plan.hasDeadline() && System.nanoTime() + latency.predictNanos(nextStage, batch) > plan.deadlineNanos();
     }
 
     /** Head k's probabilities for the rows {@code needHead[0 .. reading)} of {@code h}, in that order. */

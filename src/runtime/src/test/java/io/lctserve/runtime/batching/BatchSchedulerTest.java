@@ -10,6 +10,7 @@ import io.lctserve.core.exit.Mode;
 import io.lctserve.runtime.BatchResult;
 import io.lctserve.runtime.ExitPlan;
 import io.lctserve.runtime.ProgressivePredictor;
+import io.lctserve.runtime.SampleListener;
 import io.lctserve.runtime.SampleResult;
 import io.lctserve.runtime.StageListener;
 import io.lctserve.runtime.StagedSessions;
@@ -17,10 +18,14 @@ import io.lctserve.runtime.ThreeHeadModel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -32,8 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The batching scheduler on a model whose every head's answer the test chooses. */
 class BatchSchedulerTest {
-
-    private static final long WAIT = TimeUnit.SECONDS.toNanos(30);
 
     @TempDir
     static Path root;
@@ -50,6 +53,13 @@ class BatchSchedulerTest {
     @AfterAll
     static void close() {
         sessions.close();
+        timeouts.shutdownNow();
+    }
+
+    private static final ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor();
+
+    private static BatchScheduler scheduler(StageListener listener, BatchingSettings settings) {
+        return new BatchScheduler(predictor, listener, ComputePermits.NONE, settings, timeouts, "t");
     }
 
     /** Five images that a 0.9 threshold answers at heads 0, 1, 0, 2 and 2. */
@@ -152,14 +162,13 @@ class BatchSchedulerTest {
                 ExitPlan.of(Mode.EARLY_EXIT, ExitRule.Entropy.everyHead(3, 0.3), 1));
         Recorder recorder = new Recorder(false);
         // a long queue delay: every batch waits until it is full, so the requests must merge
-        try (BatchScheduler scheduler = new BatchScheduler(
-                predictor, recorder, ComputePermits.NONE, settings(plans.size(), Duration.ofMillis(200), 1), "t")) {
+        try (BatchScheduler scheduler = scheduler(recorder, settings(plans.size(), Duration.ofMillis(200), 1))) {
             List<PendingRequest> pending = new ArrayList<>();
             for (ExitPlan plan : plans) {
-                pending.add(scheduler.submit(pixels(MIXED), shape(MIXED.length), plan, 0));
+                pending.add(scheduler.submit(Job.of(pixels(MIXED), shape(MIXED.length), plan, 0), Caller.MAY_COMPUTE));
             }
             for (int r = 0; r < plans.size(); r++) {
-                BatchResult batched = pending.get(r).await(WAIT);
+                BatchResult batched = pending.get(r).await();
                 BatchResult alone =
                         predictor.predict(pixels(MIXED), shape(MIXED.length), plans.get(r), StageListener.NONE);
                 assertThat(batched.macsFull()).isEqualTo(alone.macsFull());
@@ -190,11 +199,10 @@ class BatchSchedulerTest {
         }
         ExitPlan plan = ExitPlan.of(Mode.EARLY_EXIT, ExitRule.MaxSoftmax.everyHead(3, 0.9), 2);
         Recorder recorder = new Recorder(false);
-        try (BatchScheduler scheduler =
-                new BatchScheduler(predictor, recorder, ComputePermits.NONE, settings(4, Duration.ZERO, 2), "t")) {
+        try (BatchScheduler scheduler = scheduler(recorder, settings(4, Duration.ZERO, 2))) {
             BatchResult result = scheduler
-                    .submit(pixels(images), shape(images.length), plan, 0)
-                    .await(WAIT);
+                    .submit(Job.of(pixels(images), shape(images.length), plan, 0), Caller.MAY_COMPUTE)
+                    .await();
 
             assertThat(result.samples()).hasSize(12);
             for (int i = 0; i < images.length; i++) {
@@ -220,12 +228,11 @@ class BatchSchedulerTest {
                 System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100),
                 false);
         Recorder recorder = new Recorder(false);
-        try (BatchScheduler scheduler = new BatchScheduler(
-                predictor, recorder, ComputePermits.NONE, settings(2, Duration.ofSeconds(20), 1), "t")) {
+        try (BatchScheduler scheduler = scheduler(recorder, settings(2, Duration.ofSeconds(20), 1))) {
             long started = System.nanoTime();
             BatchResult result = scheduler
-                    .submit(pixels(MIXED[0], MIXED[1]), shape(2), plan, 0)
-                    .await(WAIT);
+                    .submit(Job.of(pixels(MIXED[0], MIXED[1]), shape(2), plan, 0), Caller.MAY_COMPUTE)
+                    .await();
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
 
             assertThat(result.samples().get(0).deadlineCut()).isFalse();
@@ -240,57 +247,63 @@ class BatchSchedulerTest {
     }
 
     @Test
-    void higherPriorityRunsFirstAndARequestNotStartedInTimeLeavesTheQueue() throws Exception {
+    void higherPriorityRunsFirstAndACancelledRequestLeavesTheQueue() throws Exception {
         ExitPlan full = ExitPlan.of(Mode.FULL, null, 2);
         Recorder recorder = new Recorder(true);
-        try (BatchScheduler scheduler =
-                new BatchScheduler(predictor, recorder, ComputePermits.NONE, settings(1, Duration.ZERO, 1), "t")) {
-            PendingRequest first = scheduler.submit(pixels(MIXED[0]), shape(1), full, 5);
+        try (BatchScheduler scheduler = scheduler(recorder, settings(1, Duration.ZERO, 1))) {
+            PendingRequest first = scheduler.submit(Job.of(pixels(MIXED[0]), shape(1), full, 5), Caller.MAY_COMPUTE);
             recorder.awaitHeld(); // the one worker is in first's stage 0
-            PendingRequest low = scheduler.submit(pixels(MIXED[1]), shape(1), full, 5);
-            PendingRequest high = scheduler.submit(pixels(MIXED[2]), shape(1), ExitPlan.of(Mode.STAGE, null, 0), 1);
-            PendingRequest late = scheduler.submit(pixels(MIXED[3]), shape(1), full, 9);
+            PendingRequest low = scheduler.submit(Job.of(pixels(MIXED[1]), shape(1), full, 5), Caller.MAY_COMPUTE);
+            PendingRequest high = scheduler.submit(
+                    Job.of(pixels(MIXED[2]), shape(1), ExitPlan.of(Mode.STAGE, null, 0), 1), Caller.MAY_COMPUTE);
+            PendingRequest late = scheduler.submit(Job.of(pixels(MIXED[3]), shape(1), full, 9), Caller.MAY_COMPUTE);
 
-            assertThatThrownBy(() -> late.await(TimeUnit.MILLISECONDS.toNanos(20)))
-                    .isInstanceOf(TimeoutException.class);
+            assertThat(scheduler.queueLengths()).containsExactly(3, 0, 0);
+            assertThat(scheduler.cancel(late)).isTrue();
+            assertThatThrownBy(late::await).isInstanceOf(CancellationException.class);
             assertThat(scheduler.queueLengths()).containsExactly(2, 0, 0);
             recorder.permits.release(); // first's stage 0 ends; the next run is high's, though low came first
             recorder.awaitHeld();
             recorder.permits.release();
-            assertThat(high.await(WAIT).samples().get(0).exitStage()).isZero();
+            assertThat(high.await().samples().get(0).exitStage()).isZero();
             assertThat(low.isDone()).isFalse();
             recorder.letGo();
-            assertThat(low.await(WAIT).samples().get(0).exitStage()).isEqualTo(2);
-            assertThat(first.await(WAIT).samples()).hasSize(1);
+            assertThat(low.await().samples().get(0).exitStage()).isEqualTo(2);
+            assertThat(first.await().samples()).hasSize(1);
         } finally {
             recorder.letGo();
         }
-        // stage 0 ran for first, high and low; never for the request that left the queue
+        // stage 0 ran for first, high and low; never for the cancelled request
         assertThat(recorder.runs.stream().filter(r -> r[0] == 0).count()).isEqualTo(3);
     }
 
     @Test
     void whenTheQueueHoldsMoreWorkThanTheQueueTimeoutNewRequestsAreRefusedAtOnce() throws Exception {
         ExitPlan plan = ExitPlan.of(Mode.FULL, null, 2);
-        predictor.predict(pixels(MIXED), shape(MIXED.length), plan, StageListener.NONE); // latencies measured
+        ProgressivePredictor slow = new ProgressivePredictor(sessions); // each stage measured at a second
+        for (int k = 0; k < 3; k++) {
+            slow.latency().record(k, 1, TimeUnit.SECONDS.toNanos(1));
+        }
         Recorder recorder = new Recorder(true);
-        BatchingSettings noWaiting = new BatchingSettings(1, Duration.ZERO, new int[0], 1, Duration.ZERO, false);
-        BatchScheduler scheduler = new BatchScheduler(predictor, recorder, ComputePermits.NONE, noWaiting, "t");
+        BatchingSettings halfSecond =
+                new BatchingSettings(1, Duration.ZERO, new int[0], 1, Duration.ofMillis(500), false);
+        BatchScheduler scheduler = new BatchScheduler(slow, recorder, ComputePermits.NONE, halfSecond, timeouts, "t");
         try {
-            scheduler.submit(pixels(MIXED[0]), shape(1), plan, 0);
+            scheduler.submit(Job.of(pixels(MIXED[0]), shape(1), plan, 0), Caller.MAY_COMPUTE);
             recorder.awaitHeld();
-            PendingRequest queued = scheduler.submit(pixels(MIXED[1]), shape(1), plan, 0); // the queue was empty
+            PendingRequest queued = scheduler.submit(
+                    Job.of(pixels(MIXED[1]), shape(1), plan, 0), Caller.MAY_COMPUTE); // the queue was empty
 
-            assertThatThrownBy(() -> scheduler.submit(pixels(MIXED[2]), shape(1), plan, 0))
+            assertThatThrownBy(() -> scheduler.submit(Job.of(pixels(MIXED[2]), shape(1), plan, 0), Caller.MAY_COMPUTE))
                     .isInstanceOf(RejectedExecutionException.class)
                     .hasMessageContaining("queue timeout");
             recorder.letGo();
-            assertThat(queued.await(WAIT).samples()).hasSize(1);
+            assertThat(queued.await().samples()).hasSize(1);
         } finally {
             recorder.letGo();
             scheduler.close();
         }
-        assertThatThrownBy(() -> scheduler.submit(pixels(MIXED[0]), shape(1), plan, 0))
+        assertThatThrownBy(() -> scheduler.submit(Job.of(pixels(MIXED[0]), shape(1), plan, 0), Caller.MAY_COMPUTE))
                 .isInstanceOf(RejectedExecutionException.class)
                 .hasMessageContaining("unloaded");
     }
@@ -301,12 +314,13 @@ class BatchSchedulerTest {
         List<String> threads = Collections.synchronizedList(new ArrayList<>());
         StageListener listener = threadsOf(threads);
         BatchingSettings inline = new BatchingSettings(4, Duration.ZERO, new int[0], 1, Duration.ofSeconds(30), true);
-        try (BatchScheduler scheduler = new BatchScheduler(predictor, listener, ComputePermits.NONE, inline, "t")) {
-            PendingRequest request = scheduler.submit(pixels(MIXED), shape(MIXED.length), plan, 0);
+        try (BatchScheduler scheduler = scheduler(listener, inline)) {
+            PendingRequest request =
+                    scheduler.submit(Job.of(pixels(MIXED), shape(MIXED.length), plan, 0), Caller.MAY_COMPUTE);
 
             assertThat(request.isDone()).isTrue();
             assertThat(request.queueNanos()).isZero();
-            assertThat(request.await(WAIT).samples())
+            assertThat(request.await().samples())
                     .extracting(SampleResult::exitStage)
                     .containsExactly(0, 1, 0, 2, 2);
         }
@@ -320,9 +334,10 @@ class BatchSchedulerTest {
         CompletableFuture<BatchResult> heard = new CompletableFuture<>();
         List<String> threads = Collections.synchronizedList(new ArrayList<>());
         StageListener listener = threadsOf(threads);
-        try (BatchScheduler scheduler = new BatchScheduler(predictor, listener, ComputePermits.NONE, inline, "t")) {
-            PendingRequest request = scheduler.submit(pixels(MIXED), shape(MIXED.length), plan, 0, false);
-            request.whenDone(WAIT, into(heard));
+        try (BatchScheduler scheduler = scheduler(listener, inline)) {
+            PendingRequest request =
+                    scheduler.submit(Job.of(pixels(MIXED), shape(MIXED.length), plan, 0), Caller.MUST_NOT_BLOCK);
+            request.whenDone(into(heard));
 
             assertThat(heard.get(30, TimeUnit.SECONDS).samples())
                     .extracting(SampleResult::exitStage)
@@ -337,17 +352,18 @@ class BatchSchedulerTest {
         ExitPlan full = ExitPlan.of(Mode.FULL, null, 2);
         Recorder recorder = new Recorder(true);
         CompletableFuture<BatchResult> heard = new CompletableFuture<>();
-        try (BatchScheduler scheduler =
-                new BatchScheduler(predictor, recorder, ComputePermits.NONE, settings(1, Duration.ZERO, 1), "t")) {
-            PendingRequest first = scheduler.submit(pixels(MIXED[0]), shape(1), full, 0, false);
+        BatchingSettings shortTimeout =
+                new BatchingSettings(1, Duration.ZERO, new int[0], 1, Duration.ofMillis(20), false);
+        try (BatchScheduler scheduler = scheduler(recorder, shortTimeout)) {
+            PendingRequest first = scheduler.submit(Job.of(pixels(MIXED[0]), shape(1), full, 0), Caller.MUST_NOT_BLOCK);
             recorder.awaitHeld(); // the one worker is in first's stage 0
-            PendingRequest late = scheduler.submit(pixels(MIXED[1]), shape(1), full, 0, false);
-            late.whenDone(TimeUnit.MILLISECONDS.toNanos(20), into(heard));
+            PendingRequest late = scheduler.submit(Job.of(pixels(MIXED[1]), shape(1), full, 0), Caller.MUST_NOT_BLOCK);
+            late.whenDone(into(heard));
 
             assertThatThrownBy(() -> heard.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(TimeoutException.class);
             assertThat(scheduler.queueLengths()).containsExactly(0, 0, 0);
             recorder.letGo();
-            assertThat(first.await(WAIT).samples()).hasSize(1);
+            assertThat(first.await().samples()).hasSize(1);
         } finally {
             recorder.letGo();
         }
@@ -358,12 +374,12 @@ class BatchSchedulerTest {
     void idleWorkersShareAQueueRatherThanOneTakingItAll() throws Exception {
         ExitPlan stage0 = ExitPlan.of(Mode.STAGE, null, 0);
         Recorder recorder = new Recorder(false);
-        try (BatchScheduler scheduler =
-                new BatchScheduler(predictor, recorder, ComputePermits.NONE, settings(8, Duration.ZERO, 2), "t")) {
+        try (BatchScheduler scheduler = scheduler(recorder, settings(8, Duration.ZERO, 2))) {
             await().atMost(Duration.ofSeconds(30)).until(() -> scheduler.idleWorkers() == 2);
-            PendingRequest request = scheduler.submit(pixels(MIXED), shape(MIXED.length), stage0, 0, false);
+            PendingRequest request =
+                    scheduler.submit(Job.of(pixels(MIXED), shape(MIXED.length), stage0, 0), Caller.MUST_NOT_BLOCK);
 
-            assertThat(request.await(WAIT).samples()).hasSize(5);
+            assertThat(request.await().samples()).hasSize(5);
         }
         // five samples, two idle workers: the first takes 3 and wakes the other (3 + 2, or 3 + 1 + 1 when
         // the first is back before the other woke), never one batch of 5 while a core idles
@@ -372,15 +388,103 @@ class BatchSchedulerTest {
         assertThat(batches.stream().mapToInt(Integer::intValue).sum()).isEqualTo(5);
     }
 
+    /** Hears a request's answers as they form; cancels its request once it has heard {@code cancelAfter} heads. */
+    static final class Heard implements SampleListener {
+        final List<SampleResult> progressed = Collections.synchronizedList(new ArrayList<>());
+        final List<SampleResult> answered = Collections.synchronizedList(new ArrayList<>());
+        final int cancelAfter;
+
+        Heard(int cancelAfter) {
+            this.cancelAfter = cancelAfter;
+        }
+
+        @Override
+        public boolean progressive() {
+            return true;
+        }
+
+        @Override
+        public void progressed(int sample, SampleResult soFar) {
+            progressed.add(soFar);
+        }
+
+        @Override
+        public void answered(int sample, SampleResult answer) {
+            answered.add(answer);
+        }
+
+        @Override
+        public boolean cancelled() {
+            return progressed.size() >= cancelAfter;
+        }
+    }
+
+    @Test
+    void aProgressiveCallerHearsEachHeadBeforeItsAnswerAloneAndBatched() throws Exception {
+        ExitPlan plan = ExitPlan.of(Mode.EARLY_EXIT, ExitRule.MaxSoftmax.everyHead(3, 0.9), 2);
+        BatchResult unary = predictor.predict(pixels(MIXED[3]), shape(1), plan, StageListener.NONE);
+        BatchingSettings inline = new BatchingSettings(4, Duration.ZERO, new int[0], 1, Duration.ofSeconds(30), true);
+        for (Caller caller : Caller.values()) {
+            Heard heard = new Heard(Integer.MAX_VALUE);
+            try (BatchScheduler scheduler = scheduler(StageListener.NONE, inline)) {
+                BatchResult result = scheduler
+                        .submit(new Job(pixels(MIXED[3]), shape(1), plan, 0, heard), caller)
+                        .await();
+
+                // MIXED[3] is answered by head 2: heads 0 and 1 were heard first, each as its own answer
+                assertThat(heard.progressed).extracting(SampleResult::exitStage).containsExactly(0, 1);
+                assertThat(heard.progressed.get(1).macs())
+                        .isGreaterThan(heard.progressed.get(0).macs());
+                assertThat(heard.answered).hasSize(1);
+                SampleResult last = heard.answered.get(0);
+                SampleResult expected = unary.samples().get(0);
+                assertThat(last.exitStage()).as(caller.name()).isEqualTo(2);
+                assertThat(last.probabilities()).containsExactly(expected.probabilities());
+                assertThat(last.macs()).isEqualTo(expected.macs());
+                assertThat(result.samples().get(0).probabilities()).containsExactly(expected.probabilities());
+            }
+        }
+    }
+
+    @Test
+    void aCallerThatHasGoneStopsItsWalkAfterTheStageRunning() throws Exception {
+        ExitPlan everyHead = ExitPlan.of(Mode.EARLY_EXIT, ExitRule.MaxSoftmax.everyHead(3, 1.0), 2);
+        BatchingSettings inline = new BatchingSettings(4, Duration.ZERO, new int[0], 1, Duration.ofSeconds(30), true);
+        Recorder alone = new Recorder(false);
+        try (BatchScheduler scheduler = scheduler(alone, inline)) {
+            PendingRequest request = scheduler.submit(
+                    new Job(pixels(MIXED[0]), shape(1), everyHead, 0, new Heard(1)), Caller.MAY_COMPUTE);
+            assertThatThrownBy(request::await).isInstanceOf(CancellationException.class);
+        }
+        assertThat(alone.runs).extracting(run -> run[0]).containsExactly(0);
+
+        Recorder batched = new Recorder(true);
+        try (BatchScheduler scheduler = scheduler(batched, settings(4, Duration.ZERO, 1))) {
+            PendingRequest request =
+                    scheduler.submit(Job.of(pixels(MIXED[0]), shape(1), everyHead, 0), Caller.MUST_NOT_BLOCK);
+            batched.awaitHeld(); // the worker is in the request's stage 0
+            assertThat(scheduler.cancel(request)).isTrue();
+            batched.letGo();
+            assertThatThrownBy(request::await).isInstanceOf(CancellationException.class);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> scheduler.idleWorkers() == 1
+                            && Arrays.stream(scheduler.queueLengths()).sum() == 0);
+        } finally {
+            batched.letGo();
+        }
+        assertThat(batched.runs).extracting(run -> run[0]).containsExactly(0);
+    }
+
     @Test
     void inputThatDoesNotFitTheModelIsRefused() {
-        try (BatchScheduler scheduler = new BatchScheduler(
-                predictor, StageListener.NONE, ComputePermits.NONE, settings(4, Duration.ZERO, 1), "t")) {
+        try (BatchScheduler scheduler = scheduler(StageListener.NONE, settings(4, Duration.ZERO, 1))) {
             ExitPlan plan = ExitPlan.of(Mode.FULL, null, 2);
-            assertThatThrownBy(() -> scheduler.submit(new float[8], new long[] {2, 1, 4, 1}, plan, 0))
+            assertThatThrownBy(() -> scheduler.submit(
+                            Job.of(new float[8], new long[] {2, 1, 4, 1}, plan, 0), Caller.MAY_COMPUTE))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("[1, 2, 2]");
-            assertThatThrownBy(() -> scheduler.submit(new float[4], shape(1), ExitPlan.of(Mode.STAGE, null, 3), 0))
+            assertThatThrownBy(() -> scheduler.submit(
+                            Job.of(new float[4], shape(1), ExitPlan.of(Mode.STAGE, null, 3), 0), Caller.MAY_COMPUTE))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("stage 3");
         }

@@ -23,7 +23,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -80,19 +80,24 @@ class BatchedAnswersOnTheShippedModelTest {
                 }
             };
             List<BatchResult> batched = new ArrayList<>();
+            ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor();
             try (BatchScheduler scheduler =
-                    new BatchScheduler(predictor, listener, ComputePermits.NONE, settings, "shipped")) {
+                    new BatchScheduler(predictor, listener, ComputePermits.NONE, settings, timeouts, "shipped")) {
                 ExecutorService clients = Executors.newFixedThreadPool(16);
                 List<Future<BatchResult>> answers = new ArrayList<>();
                 for (int[] r : requests) {
                     answers.add(clients.submit(() -> scheduler
-                            .submit(pixels(images, r[0], r[1]), shape(r[1]), plans.get(r[2]), 1 + r[2] % 2)
-                            .await(TimeUnit.MINUTES.toNanos(5))));
+                            .submit(
+                                    Job.of(pixels(images, r[0], r[1]), shape(r[1]), plans.get(r[2]), 1 + r[2] % 2),
+                                    Caller.MAY_COMPUTE)
+                            .await()));
                 }
                 for (Future<BatchResult> answer : answers) {
                     batched.add(answer.get());
                 }
                 clients.shutdown();
+            } finally {
+                timeouts.shutdownNow();
             }
 
             int checked = 0;

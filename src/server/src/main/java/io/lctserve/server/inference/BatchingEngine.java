@@ -6,6 +6,9 @@ import io.lctserve.server.config.LctServeProperties;
 import io.lctserve.server.metrics.InferenceMetrics;
 import io.lctserve.server.model.LoadedModel;
 import io.lctserve.server.model.ModelRegistry;
+import jakarta.annotation.PreDestroy;
+import java.time.Duration;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +18,8 @@ import org.springframework.stereotype.Component;
  * One batching scheduler per loaded model whose batching is on (lctserve.batching.*, with the
  * model's overrides): made for the models loaded at startup, and on first use for versions loaded
  * later; each closes with its model. Its workers hold a
- * compute slot of the {@link InferenceGate} for each stage run, so the slots bound all compute.
+ * compute slot of the {@link InferenceGate} for each stage run, so the slots bound all compute. The
+ * queue timeouts of every model's requests wait on one timer thread, which this engine owns.
  */
 @Component
 public class BatchingEngine {
@@ -25,12 +29,18 @@ public class BatchingEngine {
     private final InferenceMetrics metrics;
     private final InferenceGate gate;
     private final LctServeProperties properties;
+    private final ScheduledThreadPoolExecutor timeouts = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "lctserve-queue-timeouts");
+        t.setDaemon(true);
+        return t;
+    });
 
     public BatchingEngine(
             ModelRegistry models, InferenceMetrics metrics, InferenceGate gate, LctServeProperties properties) {
         this.metrics = metrics;
         this.gate = gate;
         this.properties = properties;
+        timeouts.setRemoveOnCancelPolicy(true); // answered requests take their timeouts with them
         models.all().forEach(this::scheduler); // started with the server, not by the first request
     }
 
@@ -60,8 +70,20 @@ public class BatchingEngine {
                     metrics.model(model),
                     gate.permits(),
                     settings,
+                    timeouts,
                     model.name() + "-" + model.version());
         });
+    }
+
+    /** How long a request may wait before its first stage runs. */
+    public Duration queueTimeout() {
+        return properties.queueTimeout();
+    }
+
+    /** Shut down after the models (and their schedulers) have closed: Spring destroys dependents first. */
+    @PreDestroy
+    void close() {
+        timeouts.shutdownNow();
     }
 
     /**

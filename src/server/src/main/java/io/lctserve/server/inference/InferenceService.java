@@ -1,60 +1,67 @@
 package io.lctserve.server.inference;
 
-import ai.onnxruntime.OrtException;
 import io.lctserve.runtime.BatchResult;
+import io.lctserve.runtime.SampleListener;
 import io.lctserve.runtime.batching.BatchScheduler;
+import io.lctserve.runtime.batching.Caller;
+import io.lctserve.runtime.batching.Job;
 import io.lctserve.runtime.batching.PendingRequest;
 import io.lctserve.server.config.LctServeProperties;
 import io.lctserve.server.metrics.InferenceMetrics;
 import io.lctserve.server.model.LoadedModel;
 import jakarta.annotation.PreDestroy;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 
 /**
- * One inference, whichever endpoint it came through: decide what the knob means for the model, then
- * either hand the samples to the model's batching scheduler (they share stage runs with other
- * requests' samples) or, with batching off, wait for a compute slot and run the request alone. The
- * stages and answers are recorded as they happen.
+ * The one entry of every inference, whichever transport it came by: {@link #submit} takes a call and
+ * a {@link Responder}, and answers through it, once (after provisional answers, for a progressive
+ * caller). It owns what happens in between: the model lookup, admission (one in-flight count for
+ * every transport, {@link Admission}), reading the request, what the knob means for the model
+ * ({@link KnobResolver}), handing the samples to the model's batching scheduler (or, with batching
+ * off, running them alone once a compute slot is free), cancellation, and recording the call once
+ * in {@code lctserve.requests}, whatever became of it.
  *
- * <p>Two ways to wait: {@link #infer} blocks its caller (HTTP's request threads, which may also run a
- * lone request themselves when the workers are idle); {@link #inferAsync} never blocks (gRPC's
- * event loops). Under load its requests go to the batching workers and the answer comes on the
- * worker that finishes the request, so a call costs no thread of its own and no hand-over to one; a
- * lone request that finds the model idle runs at once on a call thread, as a lone HTTP request does
- * on its own.
+ * <p>Where it computes: a caller that may compute (an HTTP request thread) runs a lone request itself
+ * when the model is idle; one that must not block (gRPC's event loop) hands it to the batching
+ * workers, or, as the only call in flight on an idle model, to a call thread (a hand-over to a worker
+ * and its stage-by-stage queues cost a lone full-mode call 0.86x its throughput).
  */
 @Service
 public class InferenceService {
 
+    private static final Logger log = LoggerFactory.getLogger(InferenceService.class);
+
+    private final ModelLookup lookup;
+    private final Admission admission;
     private final KnobResolver resolver;
     private final InferenceGate gate;
     private final BatchingEngine batching;
     private final InferenceMetrics metrics;
-    private final long queueTimeoutNanos;
-    /**
-     * Runs the requests {@link #inferAsync} gets that compute alone: on an idle model, or on one
-     * whose batching is off.
-     */
+    /** Runs the calls of callers that must not block which compute alone (an idle model, or batching off). */
     private final ExecutorService calls;
 
     public InferenceService(
+            ModelLookup lookup,
+            Admission admission,
             KnobResolver resolver,
             InferenceGate gate,
             BatchingEngine batching,
             InferenceMetrics metrics,
             LctServeProperties properties) {
+        this.lookup = lookup;
+        this.admission = admission;
         this.resolver = resolver;
         this.gate = gate;
         this.batching = batching;
         this.metrics = metrics;
-        this.queueTimeoutNanos = properties.queueTimeout().toNanos();
         AtomicInteger named = new AtomicInteger();
         // a cached pool hands a request to the thread that went idle last, whose caches are warm
         this.calls = Executors.newCachedThreadPool(r -> {
@@ -65,112 +72,198 @@ public class InferenceService {
     }
 
     /**
-     * @param receivedNanos when the request arrived; a deadline counts from there
-     * @param keepHeads keep every head's probabilities per sample (for people)
+     * Takes a call; it is answered through {@code responder}, on this thread if it computed here (or
+     * was refused), else on the thread that finishes it.
+     *
+     * @return the call, which its caller may cancel until it is answered
      */
-    public InferenceResult infer(LoadedModel model, ModelInput input, Knob knob, long receivedNanos, boolean keepHeads)
-            throws OrtException, InterruptedException {
-        ResolvedKnob resolved = resolver.resolve(model, knob, receivedNanos, keepHeads);
-        InferenceMetrics.ModelMeters meters = metrics.model(model);
-        acquire(model);
+    public Call submit(InferenceCall call, Responder responder) {
+        LoadedModel model;
         try {
-            BatchScheduler scheduler = batching.scheduler(model);
-            BatchResult batch = scheduler == null
-                    ? gate.run(meters, () -> model.predictor()
-                            .predict(input.pixels(), input.shape(), resolved.plan(), meters))
-                    : batched(scheduler, input, resolved, meters);
-            return new InferenceResult(batch, resolved.rule());
-        } finally {
-            model.release();
+            model = lookup.find(call.model(), call.version());
+        } catch (InferenceException e) {
+            Call none = new Call(() -> {});
+            responder.fail(e); // a model it does not serve: not recorded
+            return none;
         }
+        InferenceMetrics.ModelMeters meters = metrics.model(model);
+        InferenceException refused = admission.enter(model);
+        if (refused != null) {
+            meters.recordRefused(); // refused before any work: not a request outcome
+            responder.fail(refused);
+            return new Call(() -> {});
+        }
+        Run run = new Run(model, meters, call, responder);
+        run.start();
+        return run.handle;
     }
 
-    /**
-     * The same inference without blocking the caller. A request the knob or the queues refuse fails
-     * the returned future as {@link #infer} would throw.
-     *
-     * @param lone no other request of the caller's transport is in flight: if the model is idle too,
-     *     the request runs at once on a call thread (a hand-over to a worker and its stage-by-stage
-     *     queues cost a lone full-mode call 0.86x its throughput); under load it goes to the workers
-     */
-    public CompletableFuture<InferenceResult> inferAsync(
-            LoadedModel model, ModelInput input, Knob knob, long receivedNanos, boolean lone) {
-        BatchScheduler scheduler = batching.scheduler(model);
-        if (scheduler == null || (lone && scheduler.runsInlineNow())) {
-            return CompletableFuture.supplyAsync(
-                    () -> {
-                        try {
-                            return infer(model, input, knob, receivedNanos, false);
-                        } catch (OrtException | InterruptedException e) {
-                            throw new CompletionException(e);
-                        }
-                    },
-                    calls);
+    /** One call from admission to its answer. */
+    private final class Run {
+        final LoadedModel model;
+        final InferenceMetrics.ModelMeters meters;
+        final InferenceCall call;
+        final Responder responder;
+        final Call handle;
+        String mode = InferenceMetrics.UNKNOWN_MODE;
+        String rule;
+        boolean held; // holds the model (released when answered)
+        volatile boolean answeredOnce; // a progressive call's first answer was timed
+
+        Run(LoadedModel model, InferenceMetrics.ModelMeters meters, InferenceCall call, Responder responder) {
+            this.model = model;
+            this.meters = meters;
+            this.call = call;
+            this.responder = responder;
+            this.handle = new Call(meters::recordStreamCancelled);
         }
-        CompletableFuture<InferenceResult> answer = new CompletableFuture<>();
-        try {
-            ResolvedKnob resolved = resolver.resolve(model, knob, receivedNanos, false);
-            InferenceMetrics.ModelMeters meters = metrics.model(model);
-            acquire(model);
+
+        void start() {
+            try {
+                Knob knob = call.reader().knob(model);
+                mode = knob.modeOrDefault().wireName();
+                ModelInput input = call.reader().input(model);
+                ResolvedKnob resolved = resolver.resolve(
+                        model,
+                        knob,
+                        call.receivedNanos(),
+                        call.callDeadlineNanos(),
+                        call.reader().detail());
+                rule = resolved.rule();
+                if (!model.acquire()) { // taken out of the repository since the call looked it up
+                    throw new ServerBusyException("model " + model.name() + " version " + model.version()
+                            + " is being unloaded; retry later");
+                }
+                held = true;
+                Job job = new Job(
+                        input.pixels(), input.shape(), resolved.plan(), resolved.priority(), samples(input.shape()[0]));
+                BatchScheduler scheduler = batching.scheduler(model);
+                if (scheduler == null) {
+                    alone(job);
+                } else if (call.caller() == Caller.MUST_NOT_BLOCK
+                        && admission.inFlight() == 1
+                        && scheduler.runsInlineNow()) {
+                    calls.execute(() -> batched(scheduler, job, Caller.MAY_COMPUTE));
+                } else {
+                    batched(scheduler, job, call.caller());
+                }
+            } catch (RuntimeException | Error e) {
+                finish(null, e);
+            }
+        }
+
+        /** What the runtime tells about this call's samples: progress for a progressive caller, and cancellation. */
+        private SampleListener samples(long batch) {
+            if (!responder.progressive()) {
+                return new SampleListener() {
+                    @Override
+                    public boolean cancelled() {
+                        return handle.cancelled();
+                    }
+                };
+            }
+            return new ProgressiveAnswers(
+                    handle, (int) batch, model.exitCount(), model.cost().fullModel() * batch, this::progress);
+        }
+
+        private void batched(BatchScheduler scheduler, Job job, Caller caller) {
             PendingRequest pending;
             try {
-                pending = submit(scheduler, input, resolved, meters, false);
+                pending = scheduler.submit(job, caller);
+            } catch (RejectedExecutionException e) {
+                meters.recordQueue(0);
+                finish(null, new ServerBusyException(e.getMessage() + "; retry later"));
+                return;
             } catch (RuntimeException e) {
-                model.release();
-                throw e;
+                finish(null, e);
+                return;
             }
-            pending.whenDone(queueTimeoutNanos, (batch, error) -> {
-                model.release();
+            handle.queued(scheduler, pending);
+            pending.whenDone((batch, error) -> {
                 meters.recordQueue(pending.queueNanos());
-                if (error == null) {
-                    answer.complete(new InferenceResult(batch, resolved.rule()));
-                } else {
-                    answer.completeExceptionally(error instanceof TimeoutException ? queueTimedOut() : error);
-                }
+                finish(batch, error instanceof TimeoutException ? queueTimedOut() : error);
             });
-        } catch (RuntimeException e) {
-            answer.completeExceptionally(e);
         }
-        return answer;
+
+        /** Batching off: the request runs alone once a compute slot is free, here or on a call thread. */
+        private void alone(Job job) {
+            Runnable compute = () -> {
+                BatchResult batch;
+                try {
+                    batch = gate.run(meters, () -> model.predictor()
+                            .predict(job.pixels(), job.shape(), job.plan(), meters, job.listener()));
+                } catch (Exception | Error e) {
+                    finish(null, e);
+                    return;
+                }
+                finish(batch, null);
+            };
+            if (call.caller() == Caller.MAY_COMPUTE) {
+                compute.run();
+            } else {
+                calls.execute(compute);
+            }
+        }
+
+        private void progress(BatchResult soFar) {
+            if (!handle.cancelled()) {
+                firstAnswer();
+                responder.progress(new InferenceResult(model, soFar, rule));
+            }
+        }
+
+        private void firstAnswer() {
+            if (!answeredOnce) {
+                answeredOnce = true;
+                if (responder.progressive()) {
+                    meters.recordFirstAnswer(System.nanoTime() - call.receivedNanos());
+                }
+            }
+        }
+
+        /** Answers the call once, with its result or why it failed, and records it. */
+        private void finish(BatchResult batch, Throwable error) {
+            if (!handle.end()) {
+                return;
+            }
+            if (held) {
+                model.release();
+            }
+            admission.leave();
+            InferenceException failure = error == null ? null : failure(error);
+            String outcome = failure == null ? "success" : handle.cancelled() ? "cancelled" : failure.outcome();
+            meters.recordRequest(mode, outcome, System.nanoTime() - call.receivedNanos());
+            if (failure == null) {
+                firstAnswer();
+                responder.answer(new InferenceResult(model, batch, rule));
+            } else {
+                responder.fail(failure);
+            }
+        }
     }
 
-    private static void acquire(LoadedModel model) {
-        if (!model.acquire()) { // taken out of the repository since the request looked it up
-            throw new ServerBusyException(
-                    "model " + model.name() + " version " + model.version() + " is being unloaded; retry later");
+    private InferenceException failure(Throwable error) {
+        if (error instanceof InferenceException e) {
+            return e;
         }
-    }
-
-    private BatchResult batched(
-            BatchScheduler scheduler, ModelInput input, ResolvedKnob resolved, InferenceMetrics.ModelMeters meters)
-            throws OrtException, InterruptedException {
-        PendingRequest pending = submit(scheduler, input, resolved, meters, true);
-        try {
-            return pending.await(queueTimeoutNanos);
-        } catch (TimeoutException e) {
-            throw queueTimedOut();
-        } finally {
-            meters.recordQueue(pending.queueNanos());
+        if (error instanceof CancellationException) {
+            return new InferenceException(InferenceException.Kind.UNAVAILABLE, "the call was cancelled");
         }
-    }
-
-    private static PendingRequest submit(
-            BatchScheduler scheduler,
-            ModelInput input,
-            ResolvedKnob resolved,
-            InferenceMetrics.ModelMeters meters,
-            boolean mayRunInline) {
-        try {
-            return scheduler.submit(input.pixels(), input.shape(), resolved.plan(), resolved.priority(), mayRunInline);
-        } catch (RejectedExecutionException e) {
-            meters.recordQueue(0);
-            throw new ServerBusyException(e.getMessage() + "; retry later");
+        if (error instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+            return new ServerBusyException("the server is shutting down; retry later");
         }
+        if (error instanceof RejectedExecutionException rejected) {
+            return new ServerBusyException(rejected.getMessage() + "; retry later");
+        }
+        log.error("Inference failed", error);
+        return new InferenceException(
+                InferenceException.Kind.INTERNAL, "internal error; the server log has the details");
     }
 
     private ServerBusyException queueTimedOut() {
         return new ServerBusyException(
-                "no compute slot became free within " + queueTimeoutNanos / 1_000_000 + " ms; retry later");
+                "no compute slot became free within " + batching.queueTimeout().toMillis() + " ms; retry later");
     }
 
     @PreDestroy

@@ -1,9 +1,9 @@
 package io.lctserve.server.inference;
 
-/** A request the server understood but cannot serve as asked; the message names the problem (400). */
-public class InvalidRequestException extends RuntimeException {
+/** A request the server understood but cannot serve as asked; the message names the problem. */
+public class InvalidRequestException extends InferenceException {
 
     public InvalidRequestException(String message) {
-        super(message);
+        super(Kind.INVALID, message);
     }
 }

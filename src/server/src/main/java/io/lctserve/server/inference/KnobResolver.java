@@ -33,11 +33,17 @@ public class KnobResolver {
         this.properties = properties;
     }
 
-    /** @param receivedNanos when the request arrived: a deadline counts from there */
-    public ResolvedKnob resolve(LoadedModel model, Knob knob, long receivedNanos, boolean keepHeads) {
+    /**
+     * @param receivedNanos when the request arrived: a deadline counts from there
+     * @param callDeadlineNanos the transport's own deadline for the call, or {@link ExitPlan#NO_DEADLINE}:
+     *     the latency budget when the knob gives none
+     */
+    public ResolvedKnob resolve(
+            LoadedModel model, Knob knob, long receivedNanos, long callDeadlineNanos, InferenceCall.Detail detail) {
         Mode mode = knob.modeOrDefault();
         int lastStage = lastStage(model, knob, mode);
-        long deadline = deadline(knob, receivedNanos);
+        long deadline = knob.deadlineMs() == null ? callDeadlineNanos : deadline(knob, receivedNanos);
+        boolean keepHeads = detail == InferenceCall.Detail.EVERY_HEAD;
         int priority = priority(knob);
         if (mode != Mode.EARLY_EXIT) {
             if (!knob.exitSettings().isEmpty()) {

@@ -1,9 +1,9 @@
 package io.lctserve.server.inference;
 
-/** Every compute slot stayed busy for the whole queue timeout: the client should retry (503). */
-public class ServerBusyException extends RuntimeException {
+/** The server cannot take the request in time (queues, compute slots, unloading): the client should retry. */
+public class ServerBusyException extends InferenceException {
 
     public ServerBusyException(String message) {
-        super(message);
+        super(Kind.UNAVAILABLE, message);
     }
 }

@@ -73,6 +73,8 @@ public class InferenceMetrics {
         private final Counter macsOverspent;
         private final Timer queue;
         private final Counter refused;
+        private final Counter streamCancelled;
+        private final Timer firstAnswer;
         private final Map<String, Timer> requests = new ConcurrentHashMap<>();
         private volatile long lastInferenceMillis;
 
@@ -128,6 +130,17 @@ public class InferenceMetrics {
                     .description("Inference requests refused with 503 before their body was read (admission)")
                     .tags("model", model)
                     .register(registry);
+            streamCancelled = Counter.builder("lctserve.stream.cancelled")
+                    .description("Calls whose caller went away (a cancelled stream, a closed connection)"
+                            + " before their answer: no further stage ran for them")
+                    .tags("model", model)
+                    .register(registry);
+            firstAnswer = Timer.builder("lctserve.first.answer")
+                    .description("Time from a progressive call's arrival to its first answer (head 0's,"
+                            + " or the final one if that came first)")
+                    .tags("model", model)
+                    .publishPercentileHistogram()
+                    .register(registry);
             queue = Timer.builder("lctserve.queue")
                     .description("Time a request waited before it computed (a compute slot, or with"
                             + " batching its first stage run)")
@@ -169,6 +182,14 @@ public class InferenceMetrics {
         /** A request refused before its body was read (admission). */
         public void recordRefused() {
             refused.increment();
+        }
+
+        public void recordStreamCancelled() {
+            streamCancelled.increment();
+        }
+
+        public void recordFirstAnswer(long nanos) {
+            firstAnswer.record(nanos, TimeUnit.NANOSECONDS);
         }
 
         public void recordQueue(long nanos) {

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.lctserve.runtime.batching.BatchScheduler;
 import io.lctserve.server.LctServeApplication;
-import io.lctserve.server.api.AdmissionFilter;
+import io.lctserve.server.inference.Admission;
 import io.lctserve.server.inference.BatchingEngine;
 import io.lctserve.server.model.ModelRegistry;
 import io.micrometer.core.instrument.Counter;
@@ -37,7 +37,7 @@ class AdmissionTest {
                 .run("--server.port=0", "--lctserve.max-concurrent-inferences=1", "--lctserve.max-in-flight=2");
         int port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
         Http http = new Http(port);
-        AdmissionFilter admission = context.getBean(AdmissionFilter.class);
+        Admission admission = context.getBean(Admission.class);
         Counter refused = context.getBean(MeterRegistry.class)
                 .get("lctserve.refused")
                 .tag("model", ShippedModel.NAME)

@@ -17,7 +17,7 @@ import io.lctserve.protocol.grpc.ModelInferRequest;
 import io.lctserve.protocol.grpc.ModelInferResponse;
 import io.lctserve.runtime.batching.BatchScheduler;
 import io.lctserve.server.LctServeApplication;
-import io.lctserve.server.api.grpc.GrpcServer;
+import io.lctserve.server.grpc.GrpcServer;
 import io.lctserve.server.inference.BatchingEngine;
 import io.lctserve.server.model.ModelRegistry;
 import io.micrometer.core.instrument.Counter;

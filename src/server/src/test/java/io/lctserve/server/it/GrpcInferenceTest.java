@@ -29,7 +29,7 @@ import io.lctserve.protocol.grpc.RepositoryIndexRequest;
 import io.lctserve.protocol.grpc.ServerLiveRequest;
 import io.lctserve.protocol.grpc.ServerMetadataRequest;
 import io.lctserve.protocol.grpc.ServerReadyRequest;
-import io.lctserve.server.api.grpc.GrpcServer;
+import io.lctserve.server.grpc.GrpcServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.nio.ByteBuffer;

@@ -1,0 +1,72 @@
+package io.lctserve.server.protocol;
+
+import io.lctserve.core.exit.ComputeCost;
+import io.lctserve.core.exit.Mode;
+import io.lctserve.core.manifest.Evaluation;
+import io.lctserve.core.manifest.Preset;
+import io.lctserve.server.model.LoadedModel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * V2 model metadata, plus what a caller needs to pick a trade-off: labels, the cost of each exit,
+ * the presets and the measured accuracy.
+ */
+public record ModelMetadata(
+        String name,
+        List<String> versions,
+        String platform,
+        List<TensorMetadata> inputs,
+        List<TensorMetadata> outputs,
+        Map<String, Object> parameters) {
+
+    public record TensorMetadata(String name, String datatype, List<Long> shape) {}
+
+    public static ModelMetadata of(LoadedModel model, List<String> versions) {
+        var m = model.manifest();
+        long classes = m.labels().size();
+        List<TensorMetadata> outputs = List.of(
+                new TensorMetadata(RequestedOutputs.PROBABILITIES, "FP32", List.of(-1L, classes)),
+                new TensorMetadata(RequestedOutputs.CLASS, "INT64", List.of(-1L)),
+                new TensorMetadata(RequestedOutputs.CONFIDENCE, "FP32", List.of(-1L)),
+                new TensorMetadata(RequestedOutputs.EXIT_STAGE, "INT32", List.of(-1L)));
+        ComputeCost cost = model.cost();
+        List<Map<String, Object>> stages = new ArrayList<>();
+        for (int k = 0; k < model.exitCount(); k++) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("stage", k);
+            s.put("stageMacs", m.stages().get(k).macs());
+            s.put("headMacs", m.stages().get(k).head().macs());
+            // what an answer here costs: early exit ran every head so far, mode stage only this one
+            s.put("earlyExitMacsFraction", cost.fraction(Mode.EARLY_EXIT, k));
+            s.put("stageModeMacsFraction", cost.fraction(Mode.STAGE, k));
+            if (m.evaluation() != null) {
+                s.put("testAccuracy", m.evaluation().headAccuracy().get(k));
+            }
+            stages.add(s);
+        }
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("version", model.version());
+        parameters.put("labels", m.labels());
+        parameters.put("fullModelMacs", cost.fullModel());
+        parameters.put("stages", stages);
+        parameters.put("modes", Arrays.stream(Mode.values()).map(Mode::wireName).toList());
+        Map<String, Preset> presets = new LinkedHashMap<>(m.presets());
+        parameters.put("presets", presets);
+        Evaluation e = m.evaluation();
+        if (e != null) {
+            parameters.put("evaluation", e);
+        }
+        return new ModelMetadata(
+                model.name(),
+                versions,
+                "lctserve_staged_onnx",
+                List.of(new TensorMetadata(
+                        m.input().name(), m.input().datatype(), m.input().shape())),
+                outputs,
+                parameters);
+    }
+}
