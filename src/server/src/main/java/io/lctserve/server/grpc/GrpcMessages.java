@@ -12,6 +12,7 @@ import io.lctserve.protocol.grpc.ModelInferResponse;
 import io.lctserve.protocol.grpc.ModelMetadataResponse;
 import io.lctserve.protocol.grpc.ModelOutput;
 import io.lctserve.protocol.grpc.ModelStatistics;
+import io.lctserve.protocol.grpc.ModelTensorReshape;
 import io.lctserve.protocol.grpc.RepositoryIndexResponse;
 import io.lctserve.protocol.grpc.StatisticDuration;
 import io.lctserve.server.inference.InvalidRequestException;
@@ -200,10 +201,15 @@ final class GrpcMessages {
                     .addAllDims(t.dims()));
         }
         for (ModelConfig.Tensor t : c.output()) {
-            b.addOutput(ModelOutput.newBuilder()
+            ModelOutput.Builder output = ModelOutput.newBuilder()
                     .setName(t.name())
                     .setDataType(DataType.valueOf(t.dataType()))
-                    .addAllDims(t.dims()));
+                    .addAllDims(t.dims());
+            if (t.reshape() != null) {
+                output.setReshape(
+                        ModelTensorReshape.newBuilder().addAllShape(t.reshape().shape()));
+            }
+            b.addOutput(output);
         }
         if (c.dynamicBatching() != null) {
             b.setDynamicBatching(ModelDynamicBatching.newBuilder()
@@ -213,7 +219,7 @@ final class GrpcMessages {
         return b.build();
     }
 
-    /** Triton's statistics of one model name, from the map HTTP serves ({@code tritonStats()}). */
+    /** Triton's statistics of one model version, from the map HTTP serves. */
     @SuppressWarnings("unchecked")
     static ModelStatistics statistics(Map<String, Object> stats) {
         Map<String, Object> inference = (Map<String, Object>) stats.get("inference_stats");

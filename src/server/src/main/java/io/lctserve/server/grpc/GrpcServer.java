@@ -1,7 +1,9 @@
 package io.lctserve.server.grpc;
 
+import io.grpc.DecompressorRegistry;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.lctserve.server.config.LctServeProperties;
 import java.io.IOException;
@@ -52,22 +54,32 @@ public class GrpcServer implements SmartLifecycle {
             return;
         }
         // Every call runs on its connection's event loop: none blocks (an inference is handed on and
-        // answered from the thread that computes it, InferenceService.inferAsync), so under load a
+        // answered from the thread that computes it, InferenceService.submit), so under load a
         // call needs no thread of its own and no hand-over to one. Measured against a pool of call
         // threads running every call: docs/BENCHMARKS.md, "Transports".
+        // Messages compressed with gzip or deflate (Triton's clients offer both). Reflection in v1 and
+        // in v1alpha, which grpcurl before 1.9 and Python's reflection client ask for.
         try {
             server = NettyServerBuilder.forPort(port)
                     .directExecutor()
                     .maxInboundMessageSize(maxMessageBytes)
+                    .decompressorRegistry(
+                            DecompressorRegistry.getDefaultInstance().with(new DeflateCodec(), true))
                     .addService(inference)
                     .addService(health)
                     .addService(ProtoReflectionServiceV1.newInstance())
+                    .addService(reflectionV1alpha())
                     .build()
                     .start();
         } catch (IOException e) {
             throw new UncheckedIOException("gRPC cannot listen on port " + port + " (lctserve.grpc.port)", e);
         }
         log.info("gRPC: inference.GRPCInferenceService and grpc.health.v1 on port {}", server.getPort());
+    }
+
+    @SuppressWarnings("deprecation") // v1alpha is deprecated, and still what older clients ask for
+    private static io.grpc.BindableService reflectionV1alpha() {
+        return ProtoReflectionService.newInstance();
     }
 
     @Override

@@ -25,14 +25,14 @@ import io.lctserve.server.config.LctServeProperties;
 import io.lctserve.server.inference.BatchingEngine;
 import io.lctserve.server.inference.ModelLookup;
 import io.lctserve.server.lifecycle.ServerReadiness;
-import io.lctserve.server.metrics.InferenceMetrics;
 import io.lctserve.server.model.LoadedModel;
 import io.lctserve.server.model.ModelRegistry;
 import io.lctserve.server.protocol.ModelConfig;
 import io.lctserve.server.protocol.ModelMetadata;
 import io.lctserve.server.protocol.RepositoryIndex;
 import io.lctserve.server.protocol.ServerIdentity;
-import java.util.List;
+import io.lctserve.server.protocol.Statistics;
+import java.util.Map;
 import org.springframework.stereotype.Component;
 
 /**
@@ -48,7 +48,7 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
     private final ModelLookup lookup;
     private final ModelRegistry registry;
     private final InferCalls calls;
-    private final InferenceMetrics metrics;
+    private final Statistics statistics;
     private final BatchingEngine batching;
     private final ServerReadiness readiness;
     private final ServerIdentity identity;
@@ -58,7 +58,7 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
             ModelLookup lookup,
             ModelRegistry registry,
             InferCalls calls,
-            InferenceMetrics metrics,
+            Statistics statistics,
             BatchingEngine batching,
             ServerReadiness readiness,
             ServerIdentity identity,
@@ -66,7 +66,7 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
         this.lookup = lookup;
         this.registry = registry;
         this.calls = calls;
-        this.metrics = metrics;
+        this.statistics = statistics;
         this.batching = batching;
         this.readiness = readiness;
         this.identity = identity;
@@ -127,18 +127,14 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
         }
     }
 
-    /** Per model name (its versions share them), as over HTTP. */
+    /** One entry per model version, as over HTTP. */
     @Override
     public void modelStatistics(ModelStatisticsRequest request, StreamObserver<ModelStatisticsResponse> out) {
         try {
-            List<String> names = request.getName().isEmpty()
-                    ? registry.names()
-                    : List.of(lookup.find(request.getName(), GrpcMessages.emptyToNull(request.getVersion()))
-                            .name());
             ModelStatisticsResponse.Builder stats = ModelStatisticsResponse.newBuilder();
-            for (String name : names) {
-                LoadedModel model = registry.find(name, null).orElseThrow();
-                stats.addModelStats(GrpcMessages.statistics(metrics.model(model).tritonStats()));
+            for (Map<String, Object> entry : statistics.of(
+                    GrpcMessages.emptyToNull(request.getName()), GrpcMessages.emptyToNull(request.getVersion()))) {
+                stats.addModelStats(GrpcMessages.statistics(entry));
             }
             answer(out, stats.build());
         } catch (Exception e) {

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.springframework.stereotype.Component;
 
 /**
@@ -54,14 +55,23 @@ public class InferenceMetrics {
         return models.computeIfAbsent(
                 model.name() + '/' + model.version(),
                 key -> new ModelMeters(
-                        registry, model.name(), model.exitCount(), model.cost().fullModel()));
+                        registry,
+                        model.name(),
+                        model.version(),
+                        model.exitCount(),
+                        model.cost().fullModel()));
     }
 
-    /** Meters tagged with one model; hears its stages and answers as the runtime reports them. */
+    /**
+     * Meters tagged with one model (its versions share them), and this version's own counts for
+     * Triton's statistics; hears its stages and answers as the runtime reports them.
+     */
     public static final class ModelMeters implements StageListener {
 
         private final MeterRegistry registry;
         private final String model;
+        private final String version;
+        private final VersionCounts counts = new VersionCounts();
         private final long fullModelMacs;
         private final Timer[] stageCompute;
         private final DistributionSummary[] batchSize;
@@ -78,9 +88,10 @@ public class InferenceMetrics {
         private final Map<String, Timer> requests = new ConcurrentHashMap<>();
         private volatile long lastInferenceMillis;
 
-        ModelMeters(MeterRegistry registry, String model, int stages, long fullModelMacs) {
+        ModelMeters(MeterRegistry registry, String model, String version, int stages, long fullModelMacs) {
             this.registry = registry;
             this.model = model;
+            this.version = version;
             this.fullModelMacs = fullModelMacs;
             stageCompute = new Timer[stages];
             batchSize = new DistributionSummary[stages];
@@ -152,11 +163,16 @@ public class InferenceMetrics {
         public void stageRan(int stage, int samples, long nanos) {
             stageCompute[stage].record(nanos, TimeUnit.NANOSECONDS);
             batchSize[stage].record(samples);
+            counts.computeNanos.add(nanos);
+            if (stage == 0) {
+                counts.executions.increment();
+            }
         }
 
         @Override
         public void answered(int stage, long macs) {
             exits[stage].increment();
+            counts.inferences.increment();
             if (macs < fullModelMacs) {
                 macsSaved.increment(fullModelMacs - macs);
             } else if (macs > fullModelMacs) {
@@ -194,51 +210,63 @@ public class InferenceMetrics {
 
         public void recordQueue(long nanos) {
             queue.record(nanos, TimeUnit.NANOSECONDS);
+            counts.queue.add(nanos);
         }
 
         /**
-         * Triton's statistics for this model name (versions share their meters): request counts and
-         * times by outcome, queue and compute time, samples answered, stage-0 runs.
+         * Triton's statistics for this model version: request counts and times by outcome, queue and
+         * compute time, samples answered, stage-0 runs (executions).
          */
         public Map<String, Object> tritonStats() {
-            long[] success = {0, 0};
-            long[] fail = {0, 0};
-            requests.forEach((key, timer) -> {
-                long[] into = key.endsWith("|success") ? success : fail;
-                into[0] += timer.count();
-                into[1] += (long) timer.totalTime(TimeUnit.NANOSECONDS);
-            });
-            long computeNanos = 0;
-            for (Timer t : stageCompute) {
-                computeNanos += (long) t.totalTime(TimeUnit.NANOSECONDS);
-            }
-            long answered = 0;
-            for (Counter c : exits) {
-                answered += (long) c.count();
-            }
             Map<String, Object> inference = new LinkedHashMap<>();
-            inference.put("success", Map.of("count", success[0], "ns", success[1]));
-            inference.put("fail", Map.of("count", fail[0], "ns", fail[1]));
-            inference.put("queue", Map.of("count", queue.count(), "ns", (long) queue.totalTime(TimeUnit.NANOSECONDS)));
-            inference.put("compute_infer", Map.of("count", stageCompute[0].count(), "ns", computeNanos));
+            inference.put("success", counts.success.asMap());
+            inference.put("fail", counts.fail.asMap());
+            inference.put("queue", counts.queue.asMap());
+            inference.put("compute_infer", Map.of("count", counts.executions.sum(), "ns", counts.computeNanos.sum()));
             Map<String, Object> stats = new LinkedHashMap<>();
             stats.put("name", model);
-            stats.put("version", "");
+            stats.put("version", version);
             stats.put("last_inference", lastInferenceMillis);
-            stats.put("inference_count", answered);
-            stats.put("execution_count", stageCompute[0].count());
+            stats.put("inference_count", counts.inferences.sum());
+            stats.put("execution_count", counts.executions.sum());
             stats.put("inference_stats", inference);
             return stats;
         }
 
         public void recordRequest(String mode, String outcome, long nanos) {
             lastInferenceMillis = System.currentTimeMillis();
+            (outcome.equals("success") ? counts.success : counts.fail).add(nanos);
             requests.computeIfAbsent(mode + '|' + outcome, k -> Timer.builder("lctserve.requests")
                             .description("Inference requests, by model, mode and outcome")
                             .tags("model", model, "mode", mode, "outcome", outcome)
                             .publishPercentileHistogram()
                             .register(registry))
                     .record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** One model version's counts, for Triton's statistics (the meters themselves are per model name). */
+    private static final class VersionCounts {
+        final Duration success = new Duration();
+        final Duration fail = new Duration();
+        final Duration queue = new Duration();
+        final LongAdder computeNanos = new LongAdder();
+        final LongAdder executions = new LongAdder();
+        final LongAdder inferences = new LongAdder();
+
+        /** Triton's StatisticDuration: how many, and their nanoseconds. */
+        static final class Duration {
+            private final LongAdder count = new LongAdder();
+            private final LongAdder nanos = new LongAdder();
+
+            void add(long ns) {
+                count.increment();
+                nanos.add(ns);
+            }
+
+            Map<String, Object> asMap() {
+                return Map.of("count", count.sum(), "ns", nanos.sum());
+            }
         }
     }
 }

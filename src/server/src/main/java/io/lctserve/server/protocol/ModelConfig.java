@@ -23,11 +23,22 @@ public record ModelConfig(
         List<Tensor> output,
         @JsonProperty("dynamic_batching") DynamicBatching dynamicBatching) {
 
-    public record Tensor(String name, @JsonProperty("data_type") String dataType, List<Long> dims) {}
+    /** @param reshape the shape the answer has, without the batch dimension, when it is not {@code dims} */
+    public record Tensor(String name, @JsonProperty("data_type") String dataType, List<Long> dims, Reshape reshape) {
+
+        Tensor(String name, String dataType, List<Long> dims) {
+            this(name, dataType, dims, null);
+        }
+    }
+
+    /** Triton's reshape: {@code []} for an output of one value per sample (dims [1], answered as [batch]). */
+    public record Reshape(List<Long> shape) {}
 
     public record DynamicBatching(
             @JsonProperty("preferred_batch_size") List<Integer> preferredBatchSize,
             @JsonProperty("max_queue_delay_microseconds") long maxQueueDelayMicroseconds) {}
+
+    private static final Reshape ONE_PER_SAMPLE = new Reshape(List.of());
 
     public static ModelConfig of(LoadedModel model, int maxBatch, BatchScheduler scheduler) {
         var in = model.manifest().input();
@@ -50,9 +61,9 @@ public record ModelConfig(
                         in.shape().subList(1, in.shape().size()))),
                 List.of(
                         new Tensor(RequestedOutputs.PROBABILITIES, "TYPE_FP32", List.of(classes)),
-                        new Tensor(RequestedOutputs.CLASS, "TYPE_INT64", List.of(1L)),
-                        new Tensor(RequestedOutputs.CONFIDENCE, "TYPE_FP32", List.of(1L)),
-                        new Tensor(RequestedOutputs.EXIT_STAGE, "TYPE_INT32", List.of(1L))),
+                        new Tensor(RequestedOutputs.CLASS, "TYPE_INT64", List.of(1L), ONE_PER_SAMPLE),
+                        new Tensor(RequestedOutputs.CONFIDENCE, "TYPE_FP32", List.of(1L), ONE_PER_SAMPLE),
+                        new Tensor(RequestedOutputs.EXIT_STAGE, "TYPE_INT32", List.of(1L), ONE_PER_SAMPLE)),
                 batching);
     }
 }

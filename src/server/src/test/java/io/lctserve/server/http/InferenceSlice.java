@@ -11,6 +11,7 @@ import io.lctserve.server.lifecycle.ServerReadiness;
 import io.lctserve.server.metrics.InferenceMetrics;
 import io.lctserve.server.model.ModelRegistry;
 import io.lctserve.server.protocol.ServerIdentity;
+import io.lctserve.server.protocol.Statistics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -43,6 +44,7 @@ import org.springframework.test.context.TestPropertySource;
     ApplicationAvailabilityBean.class,
     ServerReadiness.class,
     ServerIdentity.class,
+    Statistics.class,
     InferenceSlice.Meters.class
 })
 @EnableConfigurationProperties(LctServeProperties.class)

@@ -6,6 +6,8 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+import io.lctserve.server.it.ShippedModel;
+import io.lctserve.server.model.ModelRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
@@ -17,6 +19,9 @@ class TritonExtensionsTest {
 
     @Autowired
     MockMvc mvc;
+
+    @Autowired
+    ModelRegistry registry;
 
     @Test
     void theModelConfigurationIsTritons() throws Exception {
@@ -30,7 +35,12 @@ class TritonExtensionsTest {
                 .andExpect(jsonPath("$.input[0].dims[2]").value(28))
                 .andExpect(jsonPath("$.output[0].name").value("probabilities"))
                 .andExpect(jsonPath("$.output[0].dims[0]").value(10))
+                .andExpect(jsonPath("$.output[0].reshape").doesNotExist())
                 .andExpect(jsonPath("$.output[1].data_type").value("TYPE_INT64"))
+                // one value per sample: dims [1] without the batch, answered as [batch] (Triton's reshape)
+                .andExpect(jsonPath("$.output[1].dims[0]").value(1))
+                .andExpect(jsonPath("$.output[1].reshape.shape").isEmpty())
+                .andExpect(jsonPath("$.output[3].reshape.shape").isEmpty())
                 .andExpect(jsonPath("$.dynamic_batching.max_queue_delay_microseconds")
                         .value(0));
         mvc.perform(get("/v2/models/nothing/config")).andExpect(status().isNotFound());
@@ -43,18 +53,26 @@ class TritonExtensionsTest {
                         .content(ErrorResponsesTest.valid("{\"mode\":\"full\"}")))
                 .andExpect(status().isOk());
 
+        int versions = registry.versions("fashion-mnist").size();
+        String newest = ShippedModel.FOLDER.getFileName().toString();
+        // one entry per version, as Triton gives them; the newest answered the request above
         mvc.perform(get("/v2/models/stats"))
                 .andExpect(status().isOk())
-                .andExpect(jsonPath("$.model_stats[0].name").value("fashion-mnist"))
+                .andExpect(jsonPath("$.model_stats.length()").value(versions))
+                .andExpect(jsonPath("$.model_stats[0].name").value("fashion-mnist"));
+        mvc.perform(get("/v2/models/fashion-mnist/stats"))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.model_stats.length()").value(versions));
+        mvc.perform(get("/v2/models/fashion-mnist/versions/" + newest + "/stats"))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.model_stats.length()").value(1))
+                .andExpect(jsonPath("$.model_stats[0].version").value(newest))
                 .andExpect(jsonPath("$.model_stats[0].inference_count", greaterThanOrEqualTo(1)))
                 .andExpect(jsonPath("$.model_stats[0].inference_stats.success.count", greaterThanOrEqualTo(1)))
                 .andExpect(
                         jsonPath("$.model_stats[0].inference_stats.success.ns").isNumber())
                 .andExpect(jsonPath("$.model_stats[0].inference_stats.queue.ns").isNumber())
                 .andExpect(jsonPath("$.model_stats[0].last_inference").isNumber());
-        mvc.perform(get("/v2/models/fashion-mnist/stats"))
-                .andExpect(status().isOk())
-                .andExpect(jsonPath("$.model_stats.length()").value(1));
     }
 
     @Test
@@ -70,7 +88,7 @@ class TritonExtensionsTest {
                 .andExpect(jsonPath("$.outputs[0].shape[0]").value(2))
                 .andExpect(jsonPath("$.outputs[0].shape[1]").value(3))
                 .andExpect(jsonPath("$.outputs[0].data[0]")
-                        .value(org.hamcrest.Matchers.matchesPattern("0\\.\\d+(E-\\d+)?:[0-9]:[A-Za-z/ -]+")))
+                        .value(org.hamcrest.Matchers.matchesPattern("[01]\\.\\d{6}:[0-9]:[A-Za-z/ -]+")))
                 .andExpect(jsonPath("$.outputs[1].name").value("class"));
     }
 

@@ -14,7 +14,6 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.lctserve.protocol.grpc.GRPCInferenceServiceGrpc;
 import io.lctserve.protocol.grpc.ModelInferRequest;
-import io.lctserve.protocol.grpc.ModelInferResponse;
 import io.lctserve.runtime.batching.BatchScheduler;
 import io.lctserve.server.LctServeApplication;
 import io.lctserve.server.grpc.GrpcServer;
@@ -23,7 +22,6 @@ import io.lctserve.server.model.ModelRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +30,9 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * gRPC calls go through the same admission and the same shutdown as HTTP requests: beyond
- * max-in-flight a call is refused at once with RESOURCE_EXHAUSTED and counted as refused; at
+ * gRPC calls go through the same admission and the same shutdown as HTTP requests: one in-flight
+ * count for both, beyond which a call is refused at once (RESOURCE_EXHAUSTED, or 503 over HTTP)
+ * and counted as refused; at
  * shutdown health turns NOT_SERVING during the drain and the calls in flight are answered.
  * Calls are held inside the server by the test holding its one compute slot.
  */
@@ -54,11 +53,12 @@ class GrpcAdmissionAndShutdownTest {
                 .tag("model", ShippedModel.NAME)
                 .counter();
         BatchScheduler scheduler = scheduler(context);
+        Http http = new Http(Integer.parseInt(context.getEnvironment().getProperty("local.server.port")));
         try (HeldComputeSlot slot = HeldComputeSlot.take(context)) {
-            List<com.google.common.util.concurrent.ListenableFuture<ModelInferResponse>> inside = new ArrayList<>();
-            for (int i = 0; i < 2; i++) {
-                inside.add(stub.modelInfer(request(i)));
-            }
+            // one call in flight over each transport: together they fill max-in-flight
+            var inside = stub.modelInfer(request(0));
+            CompletableFuture<Http.Reply> overHttp = CompletableFuture.supplyAsync(
+                    () -> http.postJson("/v2/models/fashion-mnist/infer", ShippedModel.inferBody(1, 1, null)));
             await().atMost(Duration.ofSeconds(30)).until(() -> scheduler.queueLengths()[0] == 2);
 
             assertThatThrownBy(() -> stub.modelInfer(request(2)).get(30, TimeUnit.SECONDS))
@@ -70,6 +70,11 @@ class GrpcAdmissionAndShutdownTest {
                                         + " (lctserve.max-in-flight); retry later");
                     });
             assertThat(refused.count()).isEqualTo(1);
+            Http.Reply refusedOverHttp =
+                    http.postJson("/v2/models/fashion-mnist/infer", ShippedModel.inferBody(2, 1, null));
+            assertThat(refusedOverHttp.status()).isEqualTo(503);
+            assertThat(refusedOverHttp.body()).contains("2 inference requests in flight");
+            assertThat(refused.count()).isEqualTo(2);
 
             CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
             HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
@@ -78,9 +83,8 @@ class GrpcAdmissionAndShutdownTest {
                                     .getStatus()
                             == ServingStatus.NOT_SERVING);
             slot.close();
-            for (var call : inside) {
-                assertThat(call.get(30, TimeUnit.SECONDS).getOutputsCount()).isEqualTo(4);
-            }
+            assertThat(inside.get(30, TimeUnit.SECONDS).getOutputsCount()).isEqualTo(4);
+            assertThat(overHttp.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
             closing.get(60, TimeUnit.SECONDS);
         } finally {
             channel.shutdownNow();

@@ -139,9 +139,17 @@ class GrpcInferenceTest {
                         ModelConfigRequest.newBuilder().setName("nothing").build()))
                 .satisfies(e -> assertStatus(e, Status.Code.NOT_FOUND, "unknown model nothing"));
 
-        ModelStatistics stats = stub.modelStatistics(ModelStatisticsRequest.getDefaultInstance())
+        String newest = ShippedModel.FOLDER.getFileName().toString();
+        List<ModelStatistics> all = stub.modelStatistics(ModelStatisticsRequest.getDefaultInstance())
+                .getModelStatsList();
+        assertThat(all).extracting(ModelStatistics::getVersion).contains("1", newest); // one entry per version
+        ModelStatistics stats = stub.modelStatistics(ModelStatisticsRequest.newBuilder()
+                        .setName(MODEL)
+                        .setVersion(newest)
+                        .build())
                 .getModelStats(0);
         assertThat(stats.getName()).isEqualTo(MODEL);
+        assertThat(stats.getVersion()).isEqualTo(newest);
         assertThat(stats.getInferenceCount()).isPositive();
         assertThat(stats.getInferenceStats().getSuccess().getCount()).isPositive();
         assertThat(stats.getInferenceStats().getSuccess().getNs()).isPositive();
@@ -301,6 +309,101 @@ class GrpcInferenceTest {
                 .build()));
         assertThat(requests("full", "success")).isEqualTo(before + 1);
         assertThat(requests("full", "invalid")).isEqualTo(invalidBefore + 1);
+    }
+
+    /** Triton's clients compress with gzip or deflate (compression_algorithm); both are read. */
+    @Test
+    void compressedRequestsAreReadWithGzipAndDeflate() throws InterruptedException {
+        io.grpc.CompressorRegistry compressors = io.grpc.CompressorRegistry.newEmptyInstance();
+        compressors.register(new io.grpc.Codec.Gzip());
+        compressors.register(new ZlibDeflate());
+        ManagedChannel compressing = NettyChannelBuilder.forAddress("localhost", grpc.port())
+                .usePlaintext()
+                .compressorRegistry(compressors)
+                .build();
+        try {
+            ModelInferRequest request =
+                    request(4, 2, "UINT8").addRawInputContents(uint8(4, 2)).build();
+            ModelInferResponse plain = stub.modelInfer(request);
+            for (String encoding : List.of("gzip", "deflate")) {
+                ModelInferResponse compressed = GRPCInferenceServiceGrpc.newBlockingStub(compressing)
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .withCompression(encoding)
+                        .modelInfer(request);
+                assertThat(compressed.getRawOutputContentsList())
+                        .as(encoding)
+                        .isEqualTo(plain.getRawOutputContentsList());
+            }
+        } finally {
+            compressing.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** gRPC core's deflate (zlib), as Triton's Python client sends it. */
+    private static final class ZlibDeflate implements io.grpc.Codec {
+        @Override
+        public String getMessageEncoding() {
+            return "deflate";
+        }
+
+        @Override
+        public java.io.OutputStream compress(java.io.OutputStream os) {
+            return new java.util.zip.DeflaterOutputStream(os);
+        }
+
+        @Override
+        public java.io.InputStream decompress(java.io.InputStream is) {
+            return new java.util.zip.InflaterInputStream(is);
+        }
+    }
+
+    /** Server reflection in v1 and in v1alpha (grpcurl before 1.9, Python's reflection client). */
+    @Test
+    void reflectionListsTheServiceInBothVersions() throws Exception {
+        java.util.concurrent.CompletableFuture<List<String>> v1 = new java.util.concurrent.CompletableFuture<>();
+        io.grpc.reflection.v1.ServerReflectionGrpc.newStub(channel)
+                .serverReflectionInfo(new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(io.grpc.reflection.v1.ServerReflectionResponse r) {
+                        v1.complete(r.getListServicesResponse().getServiceList().stream()
+                                .map(io.grpc.reflection.v1.ServiceResponse::getName)
+                                .toList());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        v1.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {}
+                })
+                .onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder()
+                        .setListServices("")
+                        .build());
+        java.util.concurrent.CompletableFuture<List<String>> v1alpha = new java.util.concurrent.CompletableFuture<>();
+        io.grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(channel)
+                .serverReflectionInfo(new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(io.grpc.reflection.v1alpha.ServerReflectionResponse r) {
+                        v1alpha.complete(r.getListServicesResponse().getServiceList().stream()
+                                .map(io.grpc.reflection.v1alpha.ServiceResponse::getName)
+                                .toList());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        v1alpha.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {}
+                })
+                .onNext(io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder()
+                        .setListServices("")
+                        .build());
+        assertThat(v1.get(30, TimeUnit.SECONDS)).contains("inference.GRPCInferenceService");
+        assertThat(v1alpha.get(30, TimeUnit.SECONDS)).contains("inference.GRPCInferenceService");
     }
 
     private long requests(String mode, String outcome) {

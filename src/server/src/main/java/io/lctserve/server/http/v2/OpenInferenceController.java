@@ -12,7 +12,6 @@ import io.lctserve.server.inference.InferenceResult;
 import io.lctserve.server.inference.InferenceService;
 import io.lctserve.server.inference.ModelLookup;
 import io.lctserve.server.lifecycle.ServerReadiness;
-import io.lctserve.server.metrics.InferenceMetrics;
 import io.lctserve.server.model.LoadedModel;
 import io.lctserve.server.model.ModelRegistry;
 import io.lctserve.server.protocol.InferAnswer;
@@ -21,6 +20,7 @@ import io.lctserve.server.protocol.ModelConfig;
 import io.lctserve.server.protocol.ModelMetadata;
 import io.lctserve.server.protocol.OpenInferenceCall;
 import io.lctserve.server.protocol.ServerIdentity;
+import io.lctserve.server.protocol.Statistics;
 import io.lctserve.server.protocol.TensorDecoder;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -30,8 +30,6 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -54,7 +52,7 @@ import tools.jackson.databind.json.JsonMapper;
 class OpenInferenceController {
 
     private final BatchingEngine batching;
-    private final InferenceMetrics metrics;
+    private final Statistics statistics;
     private final ModelRegistry registry;
     private final ServerReadiness readiness;
     private final ModelLookup lookup;
@@ -65,7 +63,7 @@ class OpenInferenceController {
 
     OpenInferenceController(
             BatchingEngine batching,
-            InferenceMetrics metrics,
+            Statistics statistics,
             ModelRegistry registry,
             ServerReadiness readiness,
             ModelLookup lookup,
@@ -74,7 +72,7 @@ class OpenInferenceController {
             JsonMapper json,
             ServerIdentity identity) {
         this.batching = batching;
-        this.metrics = metrics;
+        this.statistics = statistics;
         this.json = json;
         this.registry = registry;
         this.readiness = readiness;
@@ -122,18 +120,11 @@ class OpenInferenceController {
 
     @GetMapping({"/v2/models/stats", "/v2/models/{name}/stats", "/v2/models/{name}/versions/{version}/stats"})
     @Operation(
-            summary = "Triton's statistics: requests by outcome with their times, queue and compute time"
-                    + " (per model name: its versions share them)")
+            summary = "Triton's statistics: requests by outcome with their times, queue and compute time,"
+                    + " one entry per model version")
     Map<String, Object> stats(
             @PathVariable(required = false) String name, @PathVariable(required = false) String version) {
-        List<String> names = name == null
-                ? registry.names()
-                : List.of(lookup.find(name, version).name());
-        List<Map<String, Object>> stats = new ArrayList<>();
-        for (String n : names) {
-            stats.add(metrics.model(registry.find(n, null).orElseThrow()).tritonStats());
-        }
-        return Map.of("model_stats", stats);
+        return Map.of("model_stats", statistics.of(name, version));
     }
 
     @GetMapping({"/v2/models/{name}/ready", "/v2/models/{name}/versions/{version}/ready"})
