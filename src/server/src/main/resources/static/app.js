@@ -367,6 +367,7 @@
     // A burst of changes (a slider dragged) asks once, 40 ms after the last; the first question at once.
     pending = setTimeout(async () => {
       const mine = ++state.asked;
+      streamAnswers(mine);
       const path = `v1/models/${encodeURIComponent(state.model)}/versions/${encodeURIComponent($('version').value)}/classify`;
       try {
         const answer = await fetchJson(path, {
@@ -384,6 +385,74 @@
         }
       }
     }, state.asked === 0 ? 0 : 40);
+  }
+
+  /** Image and knob as a V2 request body. */
+  function inferBody() {
+    const shape = state.meta.inputs[0].shape.slice(1);
+    return JSON.stringify({
+      inputs: [{ name: state.meta.inputs[0].name, shape: [1, ...shape], datatype: 'FP32', data: Array.from(state.pixels) }],
+      parameters: parameters(),
+    });
+  }
+
+  const output = (answer, name) => answer.outputs.find((o) => o.name === name).data;
+
+  /**
+   * Streams the same question (infer_stream, Server-Sent Events) and lists each head's answer as it
+   * arrives. A newer question stops reading this one, which closes the stream: the server then runs
+   * no further stage for it.
+   */
+  async function streamAnswers(mine) {
+    const list = $('refining');
+    list.replaceChildren();
+    const started = performance.now();
+    let reader = null;
+    try {
+      const response = await fetch(`${modelPath()}/infer_stream`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: inferBody(),
+      });
+      if (!response.ok) {
+        return; // the answer panel shows the error of the same question
+      }
+      reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffered = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (mine !== state.asked) {
+          reader.cancel();
+          return;
+        }
+        if (done) {
+          return;
+        }
+        buffered += decoder.decode(value, { stream: true });
+        const events = buffered.split(/\r?\n\r?\n/);
+        buffered = events.pop();
+        events.forEach((event) => {
+          const data = event.split(/\r?\n/).filter((line) => line.startsWith('data:')).map((line) => line.slice(5)).join('\n');
+          if (data) {
+            list.append(refinement(JSON.parse(data), performance.now() - started));
+          }
+        });
+      }
+    } catch (e) {
+      if (reader) {
+        reader.cancel().catch(() => {});
+      }
+    }
+  }
+
+  function refinement(answer, millis) {
+    const stage = output(answer, 'exit_stage')[0];
+    const last = answer.parameters.triton_final_response === true;
+    return el('li', { 'data-stage': `${stage}`, 'data-final': `${last}`, 'data-label': answer.parameters.labels[0] },
+      el('strong', {}, `head ${stage}: ${answer.parameters.labels[0]}`),
+      ` ${percent(output(answer, 'confidence')[0])} sure, after ${millis.toFixed(1)} ms`,
+      last ? el('span', { class: 'final' }, ' (final)') : '');
   }
 
   // ---------- the answer ----------

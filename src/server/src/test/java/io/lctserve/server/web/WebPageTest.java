@@ -232,6 +232,29 @@ class WebPageTest {
         assertThat(driver.findElement(By.id("threshold-value")).getText()).isEqualTo("0.00");
     }
 
+    @Test
+    void theStreamedAnswerRefinesHeadByHeadToTheAnswerShown() {
+        int index = samplesOtherThanTheFirstHeadAt(1.0);
+        open("?sample=" + index);
+        Shown atDefault = awaitAnswer(null);
+        driver.findElement(By.id("threshold")).sendKeys(Keys.END); // threshold 1: every head is read
+        Shown strict = awaitAnswer(atDefault);
+        int heads = ShippedModel.manifest().stages().size();
+
+        List<WebElement> refined = waiting().until(d -> {
+            List<WebElement> items = d.findElements(By.cssSelector("#refining li"));
+            return items.size() == heads && "true".equals(items.get(heads - 1).getDomAttribute("data-final"))
+                    ? items
+                    : null;
+        });
+        for (int k = 0; k < heads; k++) {
+            assertThat(refined.get(k).getDomAttribute("data-stage")).isEqualTo(Integer.toString(k));
+            assertThat(refined.get(k).getDomAttribute("data-final")).isEqualTo(Boolean.toString(k == heads - 1));
+        }
+        assertThat(refined.get(heads - 1).getDomAttribute("data-label")).isEqualTo(strict.label());
+        assertThat(strict.exitStage()).isEqualTo(heads - 1);
+    }
+
     /** A sample that no early head is certain of, so that a threshold of 1 carries it past head 0. */
     private int samplesOtherThanTheFirstHeadAt(double threshold) {
         for (JsonNode s : samples) {
