@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Triton's own Python clients, unchanged, against a running lctserve: every call of
-# triton_http_check.py (JSON and binary modes, gzip and deflate bodies) and triton_grpc_check.py.
+# triton_http_check.py (JSON and binary modes, gzip and deflate bodies) and triton_grpc_check.py (unary
+# calls, gzip and deflate, and the decoupled stream: start_stream / async_stream_infer with progressive: true).
 # Needs Debian's python3-grpcio python3-grpc-tools python3-protobuf python3-numpy python3-rapidjson
 # python3-packaging python3-geventhttpclient, and checkouts of triton-inference-server/client (the
 # tritonclient package's source) and triton-inference-server/common (its .proto files):

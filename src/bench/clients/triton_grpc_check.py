@@ -46,6 +46,45 @@ try:
     c.infer("nothing", [inp])
 except InferenceServerException as e:
     print("unknown model ->", e.status(), e.message())
+for algorithm in ("gzip", "deflate"):  # Triton's clients compress with either
+    z = c.infer("fashion-mnist", [inp], parameters={"preset": "balanced"}, compression_algorithm=algorithm)
+    assert z.as_numpy("class").tolist() == plain["class"], algorithm + " answer differs"
+print("gzip and deflate requests answered")
+
+# Triton's decoupled streaming: progressive: true answers once per head consulted, the last final and
+# equal to the unary answer; without it, one answer per request.
+import queue
+heard = queue.Queue()
+c.start_stream(callback=lambda result, error: heard.put((result, error)))
+one = grpcclient.InferInput("input", [1, 1, 28, 28], "UINT8"); one.set_data_from_numpy(images[:1])
+c.async_stream_infer("fashion-mnist", [one], request_id="every-head", parameters={"progressive": True, "threshold": 1.0},
+                     enable_empty_final_response=True)
+c.async_stream_infer("fashion-mnist", [one], request_id="plain", parameters={"threshold": 1.0})
+c.async_stream_infer("nothing", [one], request_id="unknown")
+by_id = {}
+answers = []  # four answers for every-head, one for plain, one error
+while len(answers) < 6:
+    result, error = heard.get(timeout=30)
+    answers.append((result, error))
+c.stop_stream()
+errors = [e for r, e in answers if e is not None]
+assert len(errors) == 1 and "unknown model nothing" in str(errors[0]), errors
+for r, e in answers:
+    if e is None:
+        by_id.setdefault(r.get_response().id, []).append(r)
+final = lambda r: r.get_response().parameters["triton_final_response"].bool_param
+every = by_id["every-head"]
+assert [int(r.as_numpy("exit_stage")[0]) for r in every] == [0, 1, 2, 3], [r.as_numpy("exit_stage") for r in every]
+assert [final(r) for r in every] == [False, False, False, True]
+assert len(by_id["plain"]) == 1 and final(by_id["plain"][0])
+unary = c.infer("fashion-mnist", [one], parameters={"threshold": 1.0})
+assert every[-1].as_numpy("class").tolist() == unary.as_numpy("class").tolist() == by_id["plain"][0].as_numpy("class").tolist()
+assert np.allclose(every[-1].as_numpy("probabilities"), unary.as_numpy("probabilities"), atol=1e-6)
+print("stream: every-head", [(int(r.as_numpy("exit_stage")[0]), final(r)) for r in every], "plain", len(by_id["plain"]),
+      "error", str(errors[0]).strip()[:60])
+
 st = c.get_inference_statistics("fashion-mnist", as_json=True)
-print("stats", st["model_stats"][0]["inference_count"], st["model_stats"][0]["inference_stats"]["success"])
+print("stats, one entry per version", [(s["version"], int(s.get("inference_count", 0))) for s in st["model_stats"]])
+st = c.get_inference_statistics("fashion-mnist", model_version=m.versions[-1], as_json=True)
+assert len(st["model_stats"]) == 1 and st["model_stats"][0]["version"] == m.versions[-1]
 print("ALL TRITON GRPC CALLS OK")

@@ -29,5 +29,5 @@ try:
     c.infer("fashion-mnist", [inp], parameters={"treshold": 0.5})
 except InferenceServerException as e:
     print("misspelt ->", e.status(), e.message())
-print("stats", c.get_inference_statistics("fashion-mnist")["model_stats"][0]["inference_stats"]["success"])
+print("stats, one entry per version", [(s["version"], s["inference_stats"]["success"]) for s in c.get_inference_statistics("fashion-mnist")["model_stats"]])
 print("ALL TRITON HTTP CALLS OK, answers equal in JSON and binary modes, with and without compression")

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             WrkBodiesCommand.class,
             OverloadCommand.class,
             GrpcLoadCommand.class,
+            StreamCommand.class,
             DigitsCommand.class,
             CommandLine.HelpCommand.class
         })
