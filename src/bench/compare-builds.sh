@@ -2,7 +2,9 @@
 # Is a change slower? Serves the shipped model from an earlier commit's server and from this
 # working tree's, side by side, and alternates wrk rounds between them (balanced preset and full
 # mode, 8 connections, 10 s each after 15 s of warm-up per pair), so that every pair of numbers
-# sees the same machine. Each build serves its own checkout's models/ folder.
+# sees the same machine. Each build serves its own checkout's models/ folder. Beside requests/s,
+# each server's own CPU time per answered request (utime + stime from /proc/<pid>/stat over the
+# round): on these shared cores the load generator's CPU hides in throughput, not in this.
 # Needs: ./mvnw -B -DskipTests package (for this tree's jars) and wrk.
 #   bash src/bench/compare-builds.sh <earlier-commit> [rounds] [fp32|grpc]
 # (fp32: FP32 JSON bodies as Triton's and KServe's clients send them, instead of UINT8;
@@ -46,11 +48,22 @@ rps() {
       | awk '/Requests\/sec/ {print $2}'
   fi
 }
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+# "req/s cpu-ms-per-request" of one 10 s round against the server on port $2 (process $3)
+measure() {
+  local t0 r t1
+  t0=$(ticks "$3"); r=$(rps "$1" "$2" 10s); t1=$(ticks "$3")
+  awk -v r="$r" -v d="$((t1 - t0))" -v hz="$HZ" 'BEGIN { printf "%.1f %.4f", r, d * 1000 / hz / (r * 10) }'
+}
 for _ in 1 2; do for port in 18081 18082; do for body in balanced full; do rps "$body" "$port" 15s > /dev/null; done; done; done
-echo "before = $BEFORE (port 18081), now = this working tree (port 18082); $TRANSPORT, $([ "$TRANSPORT" = grpc ] && echo "$STREAMS" || echo 8) in flight, req/s"
+echo "before = $BEFORE (port 18081), now = this working tree (port 18082); $TRANSPORT, $([ "$TRANSPORT" = grpc ] && echo "$STREAMS" || echo 8) in flight"
+echo "req/s (now / before) and the server's CPU ms per request (now / before)"
 for round in $(seq 1 "$ROUNDS"); do
-  bb=$(rps balanced 18081 10s); bn=$(rps balanced 18082 10s); fb=$(rps full 18081 10s); fn=$(rps full 18082 10s)
-  awk -v r="$round" -v bb="$bb" -v bn="$bn" -v fb="$fb" -v fn="$fn" 'BEGIN {
-    printf "round %d: balanced before %.0f now %.0f (%.3f), full before %.0f now %.0f (%.3f)\n",
-      r, bb, bn, bn / bb, fb, fn, fn / fb }'
+  read -r bbr bbc <<< "$(measure balanced 18081 "$OLD_PID")"; read -r bnr bnc <<< "$(measure balanced 18082 "$NEW_PID")"
+  read -r fbr fbc <<< "$(measure full 18081 "$OLD_PID")"; read -r fnr fnc <<< "$(measure full 18082 "$NEW_PID")"
+  awk -v r="$round" -v bbr="$bbr" -v bnr="$bnr" -v fbr="$fbr" -v fnr="$fnr" \
+      -v bbc="$bbc" -v bnc="$bnc" -v fbc="$fbc" -v fnc="$fnc" 'BEGIN {
+    printf "round %d: balanced before %.0f now %.0f (%.3f), cpu %.3f / %.3f ms (%.3f);", r, bbr, bnr, bnr / bbr, bbc, bnc, bnc / bbc
+    printf " full before %.0f now %.0f (%.3f), cpu %.3f / %.3f ms (%.3f)\n", fbr, fnr, fnr / fbr, fbc, fnc, fnc / fbc }'
 done

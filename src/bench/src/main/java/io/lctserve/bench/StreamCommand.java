@@ -19,8 +19,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +69,12 @@ final class StreamCommand implements Callable<Integer> {
 
     @Option(names = "--cancel", description = "Streams cancelled after their first answer. Default: ${DEFAULT-VALUE}")
     int cancel = 1000;
+
+    @Option(
+            names = "--pause-ms",
+            description = "progressive_pause_ms of the progressive calls: the server's pause after each answer,"
+                    + " time for a client to stop the stream (0: none). Default: ${DEFAULT-VALUE}")
+    double pauseMs;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -117,12 +125,13 @@ final class StreamCommand implements Callable<Integer> {
                 ratios.add(ratio);
                 out.printf(
                         Locale.ROOT,
-                        "round %d, %d calls each, one in flight: unary full p50 %.3f ms; progressive (threshold 1)"
+                        "round %d, %d calls each, one in flight: unary full p50 %.3f ms; progressive (threshold 1, pause %s ms)"
                                 + " first answer p50 %.3f ms, p90 %.3f ms, last answer p50 %.3f ms;"
                                 + " first / unary full %.2f%n",
                         round,
                         calls,
                         p50(unary),
+                        pauseMs,
                         p50(first),
                         percentile(first, 90),
                         p50(last),
@@ -143,9 +152,11 @@ final class StreamCommand implements Callable<Integer> {
                 }
                 out.printf(
                         Locale.ROOT,
-                        "%d streams cancelled after their first answer (threshold 1: every stage unless cancelled):"
+                        "%d streams cancelled after their first answer (threshold 1: every stage unless cancelled;"
+                                + " pause %s ms):"
                                 + " stage runs grew by %s (stage 0..%d)%n",
                         cancel,
+                        pauseMs,
                         Arrays.toString(
                                 Arrays.stream(grew).mapToLong(Math::round).toArray()),
                         stages - 1);
@@ -196,9 +207,7 @@ final class StreamCommand implements Callable<Integer> {
         });
         for (int i = 0; i < calls; i++) {
             ModelInferRequest request = request(model, test, i, "threshold", number(1.0)).toBuilder()
-                    .putParameters(
-                            "progressive",
-                            InferParameter.newBuilder().setBoolParam(true).build())
+                    .putAllParameters(progressive())
                     .build();
             answered[0] = new CompletableFuture<>();
             started[0] = System.nanoTime();
@@ -213,7 +222,7 @@ final class StreamCommand implements Callable<Integer> {
      * One progressive call on its own stream: milliseconds to its first and to its last answer; with
      * {@code cancelAfterFirst}, the call is cancelled as soon as its first answer arrives.
      */
-    private static double[] stream(
+    private double[] stream(
             GRPCInferenceServiceGrpc.GRPCInferenceServiceStub stub, ModelInferRequest request, boolean cancelAfterFirst)
             throws Exception {
         double[] times = {-1, -1};
@@ -256,15 +265,21 @@ final class StreamCommand implements Callable<Integer> {
                 done.complete(times);
             }
         });
-        call[0].onNext(request.toBuilder()
-                .putParameters(
-                        "progressive",
-                        InferParameter.newBuilder().setBoolParam(true).build())
-                .build());
+        call[0].onNext(request.toBuilder().putAllParameters(progressive()).build());
         if (!cancelAfterFirst) {
             call[0].onCompleted();
         }
         return done.get(30, TimeUnit.SECONDS);
+    }
+
+    /** The parameters of a progressive call, with the pause asked for. */
+    private Map<String, InferParameter> progressive() {
+        Map<String, InferParameter> p = new LinkedHashMap<>();
+        p.put("progressive", InferParameter.newBuilder().setBoolParam(true).build());
+        if (pauseMs > 0) {
+            p.put("progressive_pause_ms", number(pauseMs));
+        }
+        return p;
     }
 
     private double[] stageRuns(int stages) throws Exception {

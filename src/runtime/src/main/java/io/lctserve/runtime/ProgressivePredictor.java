@@ -72,7 +72,7 @@ public final class ProgressivePredictor {
         OrtSession.Result stage = null; // the running stage's output, until handed on
         try {
             for (int k = 0; k <= plan.lastStage(); k++) {
-                if (k > 0 && samples.cancelled()) {
+                if (k > 0 && goneBefore(k, plan, samples)) {
                     throw new CancellationException("the caller went away before stage " + k);
                 }
                 long started = System.nanoTime();
@@ -108,6 +108,17 @@ public final class ProgressivePredictor {
         }
         return new BatchResult(
                 Arrays.asList(walk.results), walk.stageMillis, sessions.cost().fullModel() * batch);
+    }
+
+    /** Whether the caller has gone before stage k, given time to go after a progressive answer at k - 1. */
+    private static boolean goneBefore(int k, ExitPlan plan, SampleListener samples) {
+        long pause = samples.progressive() && plan.mode().consultsEveryHead() ? samples.pauseNanos() : 0;
+        try {
+            return pause > 0 ? samples.cancelledWithin(pause) : samples.cancelled();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
     }
 
     /**

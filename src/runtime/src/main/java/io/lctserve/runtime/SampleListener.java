@@ -28,4 +28,17 @@ public interface SampleListener {
     default boolean cancelled() {
         return false;
     }
+
+    /**
+     * How long a sample waits after a progressive answer before its next stage, so that a caller who
+     * stops after that answer costs no more compute; 0: it goes on at once.
+     */
+    default long pauseNanos() {
+        return 0;
+    }
+
+    /** Waits up to {@code nanos} for the caller to go; whether it has gone. */
+    default boolean cancelledWithin(long nanos) throws InterruptedException {
+        return cancelled();
+    }
 }

@@ -33,7 +33,9 @@ import java.util.concurrent.TimeUnit;
  * that thread may compute ({@link Caller}), through {@link ProgressivePredictor}.
  *
  * <p>A request that has not started within the queue timeout, or whose caller cancels it, leaves the
- * queues at once; no further stage runs for it.
+ * queues at once; no further stage runs for it. A progressive caller may ask for a pause after each
+ * answer ({@link io.lctserve.runtime.SampleListener#pauseNanos}): its samples then wait that long,
+ * outside the queues, before their next stage.
  */
 public final class BatchScheduler implements AutoCloseable {
 
@@ -213,8 +215,17 @@ public final class BatchScheduler implements AutoCloseable {
         }
         try {
             List<QueuedSample> survivors = step.run(taken.stage(), taken.samples(), taken.id(), taken.now());
-            if (!survivors.isEmpty()) {
-                work.enqueue(taken.stage() + 1, survivors);
+            List<QueuedSample> now = new ArrayList<>(survivors.size());
+            for (QueuedSample s : survivors) {
+                long pause = s.request.pauseNanos();
+                if (pause > 0) { // its caller has time to stop it after this answer before it costs more
+                    timeouts.schedule(() -> work.enqueue(taken.stage() + 1, List.of(s)), pause, TimeUnit.NANOSECONDS);
+                } else {
+                    now.add(s);
+                }
+            }
+            if (!now.isEmpty()) {
+                work.enqueue(taken.stage() + 1, now);
             }
         } catch (Throwable t) { // a failed run fails its requests, never the worker
             taken.samples().forEach(s -> s.request.fail(t));

@@ -66,6 +66,11 @@ public final class PendingRequest {
         return done.isDone();
     }
 
+    /** How long its samples wait after a progressive answer before their next stage (0: not at all). */
+    long pauseNanos() {
+        return listener.progressive() && plan.mode().consultsEveryHead() ? listener.pauseNanos() : 0;
+    }
+
     /** Waits for the answer (the scheduler ends a request that did not start within the queue timeout). */
     public BatchResult await() throws OrtException, InterruptedException, TimeoutException {
         try {
@@ -169,6 +174,16 @@ public final class PendingRequest {
             @Override
             public boolean cancelled() {
                 return done.isDone() || listener.cancelled(); // no handle to cancel with before submit returns
+            }
+
+            @Override
+            public long pauseNanos() {
+                return listener.pauseNanos();
+            }
+
+            @Override
+            public boolean cancelledWithin(long nanos) throws InterruptedException {
+                return done.isDone() || listener.cancelledWithin(nanos);
             }
         };
     }

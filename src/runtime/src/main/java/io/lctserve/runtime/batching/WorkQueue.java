@@ -90,6 +90,9 @@ final class WorkQueue {
             }
             long now = System.nanoTime();
             for (QueuedSample s : survivors) {
+                if (s.request.isDone()) {
+                    continue; // cancelled while it ran, or while it paused
+                }
                 s.stage = stage;
                 s.enqueuedNanos = now;
                 queues.add(stage, s);

@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -389,7 +390,7 @@ class BatchSchedulerTest {
     }
 
     /** Hears a request's answers as they form; cancels its request once it has heard {@code cancelAfter} heads. */
-    static final class Heard implements SampleListener {
+    static class Heard implements SampleListener {
         final List<SampleResult> progressed = Collections.synchronizedList(new ArrayList<>());
         final List<SampleResult> answered = Collections.synchronizedList(new ArrayList<>());
         final int cancelAfter;
@@ -473,6 +474,38 @@ class BatchSchedulerTest {
             batched.letGo();
         }
         assertThat(batched.runs).extracting(run -> run[0]).containsExactly(0);
+    }
+
+    @Test
+    void aProgressiveRequestsPauseAfterAnAnswerKeepsItOutOfTheQueuesUntilItsCallerHadTimeToStop() throws Exception {
+        ExitPlan everyHead = ExitPlan.of(Mode.EARLY_EXIT, ExitRule.MaxSoftmax.everyHead(3, 1.0), 2);
+        Recorder recorder = new Recorder(false);
+        Heard paused = new Heard(Integer.MAX_VALUE) {
+            @Override
+            public long pauseNanos() {
+                return TimeUnit.MINUTES.toNanos(1);
+            }
+        };
+        ScheduledThreadPoolExecutor pauses = new ScheduledThreadPoolExecutor(1);
+        try (BatchScheduler scheduler = new BatchScheduler(
+                predictor, recorder, ComputePermits.NONE, settings(4, Duration.ZERO, 1), pauses, "t")) {
+            PendingRequest request =
+                    scheduler.submit(new Job(pixels(MIXED[0]), shape(1), everyHead, 0, paused), Caller.MUST_NOT_BLOCK);
+            await().atMost(Duration.ofSeconds(30)).until(() -> paused.progressed.size() == 1);
+            assertThat(scheduler.queueLengths()).containsExactly(0, 0, 0); // pausing, in no queue
+
+            assertThat(scheduler.cancel(request)).isTrue();
+            // the pause ends now rather than in a minute: the sample comes back, and is dropped
+            for (Runnable due : pauses.getQueue().toArray(new Runnable[0])) {
+                due.run();
+            }
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> scheduler.idleWorkers() == 1
+                            && Arrays.stream(scheduler.queueLengths()).sum() == 0);
+        } finally {
+            pauses.shutdownNow();
+        }
+        assertThat(recorder.runs).extracting(run -> run[0]).containsExactly(0);
     }
 
     @Test

@@ -172,6 +172,11 @@ class InferCalls {
                 }
 
                 @Override
+                public long pauseNanos() {
+                    return call.pauseNanos();
+                }
+
+                @Override
                 public void progress(InferenceResult soFar) {
                     write(streamed(call, soFar, false), null);
                 }

@@ -2,11 +2,14 @@ package io.lctserve.server.inference;
 
 import io.lctserve.runtime.batching.BatchScheduler;
 import io.lctserve.runtime.batching.PendingRequest;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** A call {@link InferenceService} took: its caller may {@link #cancel} it until it is answered. */
 public final class Call {
 
     private final Runnable onCancelled;
+    private final CountDownLatch gone = new CountDownLatch(1);
     private volatile boolean cancelled;
     private volatile boolean ended;
     private BatchScheduler scheduler; // guarded by this
@@ -31,6 +34,7 @@ public final class Call {
             s = scheduler;
             p = pending;
         }
+        gone.countDown(); // a walk pausing for the caller's decision ends at once
         onCancelled.run();
         if (p != null) {
             s.cancel(p);
@@ -39,6 +43,11 @@ public final class Call {
 
     public boolean cancelled() {
         return cancelled;
+    }
+
+    /** Waits up to {@code nanos} for the caller to cancel; whether it has. */
+    boolean awaitCancel(long nanos) throws InterruptedException {
+        return gone.await(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** The call's samples are in {@code scheduler}'s queues; cancels them at once if the caller has gone. */

@@ -163,7 +163,12 @@ public class InferenceService {
                 };
             }
             return new ProgressiveAnswers(
-                    handle, (int) batch, model.exitCount(), model.cost().fullModel() * batch, this::progress);
+                    handle,
+                    (int) batch,
+                    model.exitCount(),
+                    model.cost().fullModel() * batch,
+                    responder.pauseNanos(),
+                    this::progress);
         }
 
         private void batched(BatchScheduler scheduler, Job job, Caller caller) {
@@ -233,6 +238,9 @@ public class InferenceService {
             InferenceException failure = error == null ? null : failure(error);
             String outcome = failure == null ? "success" : handle.cancelled() ? "cancelled" : failure.outcome();
             meters.recordRequest(mode, outcome, System.nanoTime() - call.receivedNanos());
+            if (handle.cancelled()) {
+                return; // its caller has gone: nobody to answer
+            }
             if (failure == null) {
                 firstAnswer();
                 responder.answer(new InferenceResult(model, batch, rule));

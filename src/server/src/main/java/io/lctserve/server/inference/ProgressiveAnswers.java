@@ -21,10 +21,13 @@ final class ProgressiveAnswers implements SampleListener {
     private final boolean[] done;
     private final int stages;
     private final long macsFull;
+    private final long pauseNanos;
     private int emitted = -1; // the stage of the last provisional answer
 
-    ProgressiveAnswers(Call call, int samples, int stages, long macsFull, Consumer<BatchResult> emit) {
+    /** @param pauseNanos how long a sample waits after an answer before its next stage (time to cancel) */
+    ProgressiveAnswers(Call call, int samples, int stages, long macsFull, long pauseNanos, Consumer<BatchResult> emit) {
         this.call = call;
+        this.pauseNanos = pauseNanos;
         this.emit = emit;
         this.latest = new SampleResult[samples];
         this.reached = new int[samples];
@@ -42,6 +45,16 @@ final class ProgressiveAnswers implements SampleListener {
     @Override
     public boolean cancelled() {
         return call.cancelled();
+    }
+
+    @Override
+    public long pauseNanos() {
+        return pauseNanos;
+    }
+
+    @Override
+    public boolean cancelledWithin(long nanos) throws InterruptedException {
+        return call.awaitCancel(nanos);
     }
 
     // Emitted with the lock held: in order, and before the final answer (which the last sample's

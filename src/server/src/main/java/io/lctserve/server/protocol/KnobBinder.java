@@ -44,6 +44,11 @@ public final class KnobBinder {
     /** A streamed request's wish for one answer per head consulted, not only the final one. */
     public static final String PROGRESSIVE = "progressive";
 
+    /** Progressive answers: the pause after each answer before the next stage, time to stop the stream. */
+    public static final String PROGRESSIVE_PAUSE_MS = "progressive_pause_ms";
+
+    private static final double MAX_PAUSE_MS = 1000;
+
     private KnobBinder() {}
 
     /**
@@ -51,8 +56,9 @@ public final class KnobBinder {
      *
      * @param ignored request parameters lctserve does not read, in the order given
      * @param progressive the request's {@code progressive} flag, null when not given
+     * @param pauseMs the request's {@code progressive_pause_ms}, null when not given
      */
-    public record Bound(Knob knob, List<String> ignored, Boolean progressive) {}
+    public record Bound(Knob knob, List<String> ignored, Boolean progressive, Double pauseMs) {}
 
     /**
      * The knob of a V2 or gRPC request. lctserve's own names are read strictly; other names
@@ -62,12 +68,13 @@ public final class KnobBinder {
      */
     public static Bound bindProtocol(Map<String, ?> parameters) {
         if (parameters == null || parameters.isEmpty()) {
-            return new Bound(Knob.DEFAULT, List.of(), null);
+            return new Bound(Knob.DEFAULT, List.of(), null, null);
         }
         List<String> read = new ArrayList<>(KNOB);
         read.add(TIMEOUT);
         read.add(BINARY_DATA_OUTPUT);
         read.add(PROGRESSIVE);
+        read.add(PROGRESSIVE_PAUSE_MS);
         List<String> ignored = ignored(parameters.keySet(), read, "");
         Map<String, Object> known = new LinkedHashMap<>(parameters);
         known.keySet().removeAll(ignored);
@@ -75,7 +82,12 @@ public final class KnobBinder {
         if (progressive != null && !(progressive instanceof Boolean)) {
             throw new InvalidRequestException(PROGRESSIVE + " must be true or false, was " + describe(progressive));
         }
-        return new Bound(bind(known), ignored, (Boolean) progressive);
+        Double pause = number(known.remove(PROGRESSIVE_PAUSE_MS), PROGRESSIVE_PAUSE_MS);
+        if (pause != null && !(pause >= 0 && pause <= MAX_PAUSE_MS)) {
+            throw new InvalidRequestException(PROGRESSIVE_PAUSE_MS + " must be a number of milliseconds in [0, "
+                    + (int) MAX_PAUSE_MS + "], was " + describe(pause));
+        }
+        return new Bound(bind(known), ignored, (Boolean) progressive, pause);
     }
 
     /**

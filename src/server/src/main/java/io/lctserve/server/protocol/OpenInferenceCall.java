@@ -54,6 +54,7 @@ public final class OpenInferenceCall implements InferenceCall.Reader {
     private volatile List<RequestedOutputs.Wanted> wanted;
     private volatile List<String> ignored;
     private volatile boolean progressive;
+    private volatile long pauseNanos;
 
     public OpenInferenceCall(
             String id,
@@ -86,6 +87,11 @@ public final class OpenInferenceCall implements InferenceCall.Reader {
             case ONE_UNLESS_ASKED -> asked;
             case EVERY_HEAD_UNLESS_DECLINED -> !Boolean.FALSE.equals(bound.progressive());
         };
+        if (bound.pauseMs() != null && !progressive) {
+            throw new InvalidRequestException(KnobBinder.PROGRESSIVE_PAUSE_MS
+                    + " is a pause after each progressive answer: it needs progressive answers on a stream");
+        }
+        pauseNanos = bound.pauseMs() == null ? 0 : (long) (bound.pauseMs() * 1e6);
         List<RequestedOutputs.Wanted> named =
                 RequestedOutputs.of(outputs, served.classes(), binaryByDefault(), notRead);
         wanted = encoding == Encoding.JSON
@@ -113,6 +119,11 @@ public final class OpenInferenceCall implements InferenceCall.Reader {
     /** Whether the request asked for every head's answer (known once read). */
     public boolean progressive() {
         return progressive;
+    }
+
+    /** The pause it asked for after each progressive answer, in nanoseconds (known once read). */
+    public long pauseNanos() {
+        return pauseNanos;
     }
 
     /** The outputs the request asked for, in its order (known once read). */

@@ -1,6 +1,7 @@
 package io.lctserve.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
@@ -202,6 +203,46 @@ class StreamingTest {
                         .putParameters("max_stage", whole(0))
                         .build());
         assertThat(stageRuns(0)).isEqualTo(stage0Before + 1);
+    }
+
+    @Test
+    void aPauseAfterEachAnswerGivesTheClientTimeToStopBeforeTheNextStage() throws Exception {
+        double stage1Before = stageRuns(1);
+        double cancelledBefore = meters.get("lctserve.stream.cancelled")
+                .tag("model", MODEL)
+                .counter()
+                .count();
+        // threshold 1 would run every stage; a second's pause after head 0's answer leaves the
+        // client all the time it needs to stop there
+        GrpcStream stream = new GrpcStream(channel)
+                .send(request("paused", 2)
+                        .putParameters("threshold", number(1.0))
+                        .putParameters("progressive", flag(true))
+                        .putParameters("progressive_pause_ms", number(1000))
+                        .build());
+        stream.awaitFirstResponse();
+        stream.cancel();
+
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> meters.get("lctserve.stream.cancelled")
+                                .tag("model", MODEL)
+                                .counter()
+                                .count()
+                        == cancelledBefore + 1);
+        assertThat(stream.responses).hasSize(1);
+        assertThat(ints(stream.responses.get(0).getInferResponse(), 3)).containsExactly(0);
+        assertThat(stageRuns(1)).isEqualTo(stage1Before);
+
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub unary =
+                GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        assertThatThrownBy(() -> unary.modelInfer(request("unary", 2)
+                        .putParameters("progressive_pause_ms", number(5))
+                        .build()))
+                .hasMessageContaining("progressive_pause_ms is a pause after each progressive answer");
+        assertThatThrownBy(() -> unary.modelInfer(request("unary", 2)
+                        .putParameters("progressive_pause_ms", number(-1))
+                        .build()))
+                .hasMessageContaining("progressive_pause_ms must be a number of milliseconds in [0, 1000]");
     }
 
     @Test

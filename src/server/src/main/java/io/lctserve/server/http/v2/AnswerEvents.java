@@ -64,6 +64,11 @@ final class AnswerEvents implements Responder {
     }
 
     @Override
+    public long pauseNanos() {
+        return call.pauseNanos();
+    }
+
+    @Override
     public void progress(InferenceResult soFar) {
         send(soFar, false);
     }
