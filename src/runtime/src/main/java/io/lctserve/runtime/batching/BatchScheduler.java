@@ -96,8 +96,9 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     /**
-     * Queues a request's samples, or runs it at once on the caller's thread when nothing is queued,
-     * a worker's share of compute is free and the caller may compute.
+     * Queues a request's samples, or, when nothing is queued and a worker's share of compute is free,
+     * runs it at once on the caller's thread as far as the caller may ({@link Caller}): the whole
+     * request, or its first stage.
      *
      * @throws RejectedExecutionException when the queues hold more work than the queue timeout allows
      *     to start in time, or the scheduler is closed
@@ -127,6 +128,24 @@ public final class BatchScheduler implements AutoCloseable {
                         permits.release();
                     }
                     return request;
+                }
+            } finally {
+                runners.release();
+            }
+        }
+        if (caller == Caller.MAY_RUN_FIRST_STAGE && runsInlineNow() && runners.tryAcquire()) {
+            try {
+                if (permits.tryAcquire()) {
+                    try {
+                        WorkQueue.Taken first = work.takeAlone(request, pixels, batch, rowShape);
+                        if (first != null) {
+                            run(first);
+                            work.wake(); // its survivors go on in the workers' queues
+                            return request;
+                        }
+                    } finally {
+                        permits.release();
+                    }
                 }
             } finally {
                 runners.release();

@@ -79,6 +79,30 @@ final class WorkQueue {
         }
     }
 
+    /**
+     * A lone request's first stage run, for its caller to run: null (nothing queued) when other work
+     * is queued or the queues closed, so that the request waits its turn instead.
+     */
+    Taken takeAlone(PendingRequest request, float[] pixels, int batch, long[] rowShape) {
+        int perSample = pixels.length / batch;
+        lock.lock();
+        try {
+            if (closed || queues.total() > 0 || batch > settings.maxBatchSize()) {
+                return null;
+            }
+            long now = System.nanoTime();
+            List<QueuedSample> samples = new ArrayList<>(batch);
+            for (int i = 0; i < batch; i++) {
+                float[] sample = Arrays.copyOfRange(pixels, i * perSample, (i + 1) * perSample);
+                samples.add(new QueuedSample(request, i, sample, rowShape, nextSeq++, now));
+            }
+            request.markStarted(now);
+            return new Taken(0, samples, List.of(), nextBatch++, now);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Puts a stage's survivors in the next stage's queue; fails them if the queues closed meanwhile. */
     void enqueue(int stage, List<QueuedSample> survivors) {
         lock.lock();
@@ -101,6 +125,18 @@ final class WorkQueue {
             // this worker takes the next batch itself; wake another for work beyond that one batch,
             // or to share it when it has more than one sample and another worker is idle
             if (queues.moreThanOneBatch() || (idleWorkers > 0 && queued > 1)) {
+                workArrived.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Wakes a waiting worker for what a caller that ran a stage itself left in the queues. */
+    void wake() {
+        lock.lock();
+        try {
+            if (queued > 0) {
                 workArrived.signal();
             }
         } finally {

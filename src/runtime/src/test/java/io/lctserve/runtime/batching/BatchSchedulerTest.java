@@ -349,6 +349,25 @@ class BatchSchedulerTest {
     }
 
     @Test
+    void aCallerThatMayRunTheFirstStageRunsItAndLeavesTheRestToAWorker() throws Exception {
+        ExitPlan plan = ExitPlan.of(Mode.EARLY_EXIT, ExitRule.MaxSoftmax.everyHead(3, 0.9), 2);
+        BatchingSettings inline = new BatchingSettings(8, Duration.ZERO, new int[0], 1, Duration.ofSeconds(30), true);
+        List<String> threads = Collections.synchronizedList(new ArrayList<>());
+        try (BatchScheduler scheduler = scheduler(threadsOf(threads), inline)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> scheduler.idleWorkers() == 1);
+            PendingRequest request =
+                    scheduler.submit(Job.of(pixels(MIXED), shape(MIXED.length), plan, 0), Caller.MAY_RUN_FIRST_STAGE);
+
+            assertThat(request.await().samples())
+                    .extracting(SampleResult::exitStage)
+                    .containsExactly(0, 1, 0, 2, 2);
+        }
+        // stage 0 on the caller's thread, stages 1 and 2 (the survivors') on the worker
+        assertThat(threads)
+                .containsExactly(Thread.currentThread().getName(), "lctserve-batch-t-0", "lctserve-batch-t-0");
+    }
+
+    @Test
     void aRequestWaitedForWithoutBlockingLeavesTheQueueIfItDoesNotStartInTime() throws Exception {
         ExitPlan full = ExitPlan.of(Mode.FULL, null, 2);
         Recorder recorder = new Recorder(true);

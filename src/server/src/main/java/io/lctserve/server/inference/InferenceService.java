@@ -32,7 +32,9 @@ import org.springframework.stereotype.Service;
  * <p>Where it computes: a caller that may compute (an HTTP request thread) runs a lone request itself
  * when the model is idle; one that must not block (gRPC's event loop) hands it to the batching
  * workers, or, as the only call in flight on an idle model, to a call thread (a hand-over to a worker
- * and its stage-by-stage queues cost a lone full-mode call 0.86x its throughput).
+ * and its stage-by-stage queues cost a lone full-mode call 0.86x its throughput); a lone progressive
+ * call runs its first stage on the event loop itself, so that its first answer leaves without a
+ * hand-over, and its later stages on the workers.
  */
 @Service
 public class InferenceService {
@@ -143,7 +145,11 @@ public class InferenceService {
                 } else if (call.caller() == Caller.MUST_NOT_BLOCK
                         && admission.inFlight() == 1
                         && scheduler.runsInlineNow()) {
-                    calls.execute(() -> batched(scheduler, job, Caller.MAY_COMPUTE));
+                    if (responder.progressive()) { // its first answer leaves from here, at once
+                        batched(scheduler, job, Caller.MAY_RUN_FIRST_STAGE);
+                    } else {
+                        calls.execute(() -> batched(scheduler, job, Caller.MAY_COMPUTE));
+                    }
                 } else {
                     batched(scheduler, job, call.caller());
                 }
