@@ -3,8 +3,6 @@ package io.lctserve.bench;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.lctserve.core.data.ImageSet;
 import io.lctserve.protocol.grpc.GRPCInferenceServiceGrpc;
@@ -13,10 +11,6 @@ import io.lctserve.protocol.grpc.ModelInferRequest;
 import io.lctserve.protocol.grpc.ModelInferResponse;
 import io.lctserve.protocol.grpc.ModelStreamInferResponse;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -26,8 +20,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -46,9 +38,6 @@ import picocli.CommandLine.Spec;
                 + " answer against unary full-mode latency, and how much work streams cancelled after their first"
                 + " answer still cost.")
 final class StreamCommand implements Callable<Integer> {
-
-    private static final Pattern STAGE_RUNS =
-            Pattern.compile("lctserve_stage_compute_seconds_count\\{[^}]*stage=\"(\\d+)\"[^}]*} ([0-9.E+]+)");
 
     @Option(names = "--target", description = "host:port of the gRPC service. Default: ${DEFAULT-VALUE}")
     String target = "localhost:8081";
@@ -140,25 +129,20 @@ final class StreamCommand implements Callable<Integer> {
             }
             out.printf(Locale.ROOT, "first answer / unary full, median of %d rounds: %.2f%n", rounds, median(ratios));
             if (cancel > 0) {
-                double[] before = stageRuns(stages);
+                List<ModelInferRequest> cancelled = new ArrayList<>();
                 for (int i = 0; i < cancel; i++) {
-                    stream(stub, request(model, test, i, "threshold", number(1.0)), true);
+                    cancelled.add(request(model, test, i, "threshold", number(1.0)).toBuilder()
+                            .putAllParameters(progressive())
+                            .build());
                 }
-                awaitQuiet(stages, before);
-                double[] after = stageRuns(stages);
-                double[] grew = new double[stages];
-                for (int k = 0; k < stages; k++) {
-                    grew[k] = after[k] - before[k];
-                }
+                long[] grew = new CancelledStreams(metrics, stages).stageRunsOf(stub, cancelled);
                 out.printf(
                         Locale.ROOT,
                         "%d streams cancelled after their first answer (threshold 1: every stage unless cancelled;"
-                                + " pause %s ms):"
-                                + " stage runs grew by %s (stage 0..%d)%n",
+                                + " pause %s ms): stage runs grew by %s (stage 0..%d)%n",
                         cancel,
                         pauseMs,
-                        Arrays.toString(
-                                Arrays.stream(grew).mapToLong(Math::round).toArray()),
+                        Arrays.toString(grew),
                         stages - 1);
             }
             return 0;
@@ -218,60 +202,6 @@ final class StreamCommand implements Callable<Integer> {
         return new double[][] {first, last};
     }
 
-    /**
-     * One progressive call on its own stream: milliseconds to its first and to its last answer; with
-     * {@code cancelAfterFirst}, the call is cancelled as soon as its first answer arrives.
-     */
-    private double[] stream(
-            GRPCInferenceServiceGrpc.GRPCInferenceServiceStub stub, ModelInferRequest request, boolean cancelAfterFirst)
-            throws Exception {
-        double[] times = {-1, -1};
-        CompletableFuture<double[]> done = new CompletableFuture<>();
-        long started = System.nanoTime();
-        ClientCallStreamObserver<ModelInferRequest>[] call = new ClientCallStreamObserver[1];
-        stub.modelStreamInfer(new ClientResponseObserver<ModelInferRequest, ModelStreamInferResponse>() {
-            @Override
-            public void beforeStart(ClientCallStreamObserver<ModelInferRequest> requests) {
-                call[0] = requests;
-            }
-
-            @Override
-            public void onNext(ModelStreamInferResponse response) {
-                double millis = (System.nanoTime() - started) / 1e6;
-                if (!response.getErrorMessage().isEmpty()) {
-                    done.completeExceptionally(new IllegalStateException(response.getErrorMessage()));
-                    return;
-                }
-                if (times[0] < 0) {
-                    times[0] = millis;
-                    if (cancelAfterFirst) {
-                        call[0].cancel("the first answer is enough", null);
-                        done.complete(times);
-                        return;
-                    }
-                }
-                times[1] = millis;
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                if (!done.isDone()) {
-                    done.completeExceptionally(t);
-                }
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete(times);
-            }
-        });
-        call[0].onNext(request.toBuilder().putAllParameters(progressive()).build());
-        if (!cancelAfterFirst) {
-            call[0].onCompleted();
-        }
-        return done.get(30, TimeUnit.SECONDS);
-    }
-
     /** The parameters of a progressive call, with the pause asked for. */
     private Map<String, InferParameter> progressive() {
         Map<String, InferParameter> p = new LinkedHashMap<>();
@@ -280,33 +210,6 @@ final class StreamCommand implements Callable<Integer> {
             p.put("progressive_pause_ms", number(pauseMs));
         }
         return p;
-    }
-
-    private double[] stageRuns(int stages) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient()
-                .send(HttpRequest.newBuilder(URI.create(metrics)).build(), HttpResponse.BodyHandlers.ofString());
-        double[] runs = new double[stages];
-        Matcher m = STAGE_RUNS.matcher(r.body());
-        while (m.find()) {
-            int k = Integer.parseInt(m.group(1));
-            if (k < stages) {
-                runs[k] += Double.parseDouble(m.group(2));
-            }
-        }
-        return runs;
-    }
-
-    /** Waits until the stage-run counts stop moving (the cancelled calls' last stage runs have ended). */
-    private void awaitQuiet(int stages, double[] before) throws Exception {
-        double[] last = before;
-        for (int i = 0; i < 50; i++) {
-            Thread.sleep(100);
-            double[] now = stageRuns(stages);
-            if (Arrays.equals(now, last) && i > 2) {
-                return;
-            }
-            last = now;
-        }
     }
 
     private static ModelInferRequest request(String model, ImageSet test, int i, String name, InferParameter value) {

@@ -238,7 +238,13 @@ public final class BatchScheduler implements AutoCloseable {
             for (QueuedSample s : survivors) {
                 long pause = s.request.pauseNanos();
                 if (pause > 0) { // its caller has time to stop it after this answer before it costs more
-                    timeouts.schedule(() -> work.enqueue(taken.stage() + 1, List.of(s)), pause, TimeUnit.NANOSECONDS);
+                    timeouts.schedule(
+                            () -> {
+                                work.enqueue(taken.stage() + 1, List.of(s));
+                                work.wake(); // no worker is about to take it: the timer put it there
+                            },
+                            pause,
+                            TimeUnit.NANOSECONDS);
                 } else {
                     now.add(s);
                 }

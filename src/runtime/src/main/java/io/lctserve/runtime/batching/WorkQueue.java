@@ -132,7 +132,7 @@ final class WorkQueue {
         }
     }
 
-    /** Wakes a waiting worker for what a caller that ran a stage itself left in the queues. */
+    /** Wakes a waiting worker for what was queued by a thread that is not a worker (so will not take it). */
     void wake() {
         lock.lock();
         try {

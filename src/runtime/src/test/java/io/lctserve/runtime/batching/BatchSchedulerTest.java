@@ -34,9 +34,14 @@ import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The batching scheduler on a model whose every head's answer the test chooses. */
+/**
+ * The batching scheduler on a model whose every head's answer the test chooses. A request that is
+ * never answered fails its test after a minute rather than hanging the build.
+ */
+@Timeout(60)
 class BatchSchedulerTest {
 
     @TempDir
@@ -493,6 +498,25 @@ class BatchSchedulerTest {
             batched.letGo();
         }
         assertThat(batched.runs).extracting(run -> run[0]).containsExactly(0);
+    }
+
+    @Test
+    void aPausedProgressiveRequestGoesOnAfterItsPauses() throws Exception {
+        ExitPlan everyHead = ExitPlan.of(Mode.EARLY_EXIT, ExitRule.MaxSoftmax.everyHead(3, 1.0), 2);
+        Heard paused = new Heard(Integer.MAX_VALUE) {
+            @Override
+            public long pauseNanos() {
+                return TimeUnit.MILLISECONDS.toNanos(5);
+            }
+        };
+        try (BatchScheduler scheduler = scheduler(StageListener.NONE, settings(4, Duration.ZERO, 1))) {
+            BatchResult result = scheduler
+                    .submit(new Job(pixels(MIXED[0]), shape(1), everyHead, 0, paused), Caller.MUST_NOT_BLOCK)
+                    .await();
+
+            assertThat(result.samples().get(0).exitStage()).isEqualTo(2);
+            assertThat(paused.progressed).extracting(SampleResult::exitStage).containsExactly(0, 1);
+        }
     }
 
     @Test
