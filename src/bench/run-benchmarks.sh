@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces docs/BENCHMARKS.md on this machine: starts the server on the shipped model, warms it
 # up, measures it with wrk (throughput, latency) and with lctserve-bench (the same plus accuracy and
-# exit depth over all 10,000 test images) and against the in-process ONNX Runtime loop, then stops it;
+# exit depth over all 10,000 test images), against the in-process ONNX Runtime loop, and its
+# progressive answers over gRPC (lctserve-bench stream), then stops it;
 # then transport-benchmarks.sh compares gRPC and HTTP JSON (FP32, UINT8) with the same loop.
 # Needs: ./mvnw -B -DskipTests package, wrk and h2load (apt-get install -y wrk nghttp2-client).
 #   bash src/bench/run-benchmarks.sh [seconds-per-wrk-run]
@@ -58,6 +59,13 @@ for round in 1 2 3 4 5 6 7; do
 done
 echo "== lctserve-bench (all 10,000 test images per scenario)"
 $BENCH run --url "http://localhost:$PORT" --concurrency 8 --warmup 2000
+# Progressive answers over gRPC (ModelStreamInfer), one call in flight: time to the first answer
+# against unary full mode in alternating rounds, and the stage runs of streams cancelled after their
+# first answer, without and with a pause after each answer (progressive_pause_ms).
+echo "== progressive answers (lctserve-bench stream)"
+$BENCH stream --target localhost:8081 --metrics "http://localhost:$PORT/actuator/prometheus" --calls 500 --rounds 5 --cancel 1000
+$BENCH stream --target localhost:8081 --metrics "http://localhost:$PORT/actuator/prometheus" --calls 300 --rounds 3 \
+  --cancel 1000 --pause-ms 1
 # The request path by transport: gRPC (8 calls in flight, raw FP32 tensors), HTTP JSON with FP32
 # and with UINT8 bodies, each against the in-process loop in alternating rounds (its own server).
 kill $SERVER; wait $SERVER 2>/dev/null || true
