@@ -165,37 +165,28 @@ class InferCalls {
             synchronized (this) {
                 inFlight.add(cancellable);
             }
-            cancellable.set(inference.submit(inferenceCall(request, call, received), new Responder() {
-                @Override
-                public boolean progressive() {
-                    return call.progressive();
-                }
+            cancellable.set(inference.submit(
+                    inferenceCall(request, call, received), new OpenInferenceCall.StreamResponder(call) {
+                        @Override
+                        public void progress(InferenceResult soFar) {
+                            write(streamed(call, soFar, false), null);
+                        }
 
-                @Override
-                public long pauseNanos() {
-                    return call.pauseNanos();
-                }
+                        @Override
+                        public void answer(InferenceResult result) {
+                            write(streamed(call, result, true), cancellable);
+                        }
 
-                @Override
-                public void progress(InferenceResult soFar) {
-                    write(streamed(call, soFar, false), null);
-                }
-
-                @Override
-                public void answer(InferenceResult result) {
-                    write(streamed(call, result, true), cancellable);
-                }
-
-                @Override
-                public void fail(InferenceException error) {
-                    String message = GrpcErrors.status(error).getCode() + ": " + error.getMessage();
-                    write(
-                            ModelStreamInferResponse.newBuilder()
-                                    .setErrorMessage(message)
-                                    .build(),
-                            cancellable);
-                }
-            }));
+                        @Override
+                        public void fail(InferenceException error) {
+                            String message = GrpcErrors.status(error).getCode() + ": " + error.getMessage();
+                            write(
+                                    ModelStreamInferResponse.newBuilder()
+                                            .setErrorMessage(message)
+                                            .build(),
+                                    cancellable);
+                        }
+                    }));
         }
 
         /** Writes a response; {@code done}: its request has had its last, and the stream may end. */

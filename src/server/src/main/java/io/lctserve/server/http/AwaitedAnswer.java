@@ -1,5 +1,6 @@
 package io.lctserve.server.http;
 
+import io.lctserve.server.inference.Call;
 import io.lctserve.server.inference.InferenceCall;
 import io.lctserve.server.inference.InferenceException;
 import io.lctserve.server.inference.InferenceResult;
@@ -21,11 +22,14 @@ public final class AwaitedAnswer implements Responder {
     /** Submits {@code call} and waits for its answer. */
     public static InferenceResult of(InferenceService inference, InferenceCall call) throws InterruptedException {
         AwaitedAnswer awaited = new AwaitedAnswer();
-        inference.submit(call, awaited);
+        Call submitted = inference.submit(call, awaited);
         try {
             return awaited.answer.get();
         } catch (ExecutionException e) {
             throw (InferenceException) e.getCause();
+        } catch (InterruptedException e) {
+            submitted.cancel(); // nobody waits for it any more (the server is stopping)
+            throw e;
         }
     }
 

@@ -6,6 +6,7 @@ import io.lctserve.server.inference.InferenceResult;
 import io.lctserve.server.inference.InvalidRequestException;
 import io.lctserve.server.inference.Knob;
 import io.lctserve.server.inference.ModelInput;
+import io.lctserve.server.inference.Responder;
 import io.lctserve.server.model.LoadedModel;
 import java.util.ArrayList;
 import java.util.List;
@@ -134,5 +135,25 @@ public final class OpenInferenceCall implements InferenceCall.Reader {
     /** The answer (a provisional one too) as the protocol gives it. */
     public InferAnswer answer(InferenceResult result) {
         return InferAnswer.of(id, result, wanted, ignored);
+    }
+
+    /** How a streamed call is answered: progressively, and with pauses, as its request asked. */
+    public abstract static class StreamResponder implements Responder {
+
+        protected final OpenInferenceCall call;
+
+        protected StreamResponder(OpenInferenceCall call) {
+            this.call = call;
+        }
+
+        @Override
+        public boolean progressive() {
+            return call.progressive();
+        }
+
+        @Override
+        public long pauseNanos() {
+            return call.pauseNanos();
+        }
     }
 }

@@ -5,7 +5,6 @@ import io.lctserve.server.inference.InferenceCall;
 import io.lctserve.server.inference.InferenceException;
 import io.lctserve.server.inference.InferenceResult;
 import io.lctserve.server.inference.InferenceService;
-import io.lctserve.server.inference.Responder;
 import io.lctserve.server.protocol.InferAnswer;
 import io.lctserve.server.protocol.OpenInferenceCall;
 import java.io.IOException;
@@ -23,7 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
  * malformed request) is thrown instead, so the client gets an ordinary error status. A client that
  * has gone (a write fails, the connection closes) cancels the call.
  */
-final class AnswerEvents implements Responder {
+final class AnswerEvents extends OpenInferenceCall.StreamResponder {
 
     /** Response parameter (Triton's decoupled convention): whether this answer is the call's last. */
     static final String FINAL = "triton_final_response";
@@ -31,7 +30,6 @@ final class AnswerEvents implements Responder {
     /** A stream left open this long is closed and its call cancelled (a client that never reads). */
     private static final long TIMEOUT_MILLIS = TimeUnit.MINUTES.toMillis(5);
 
-    private final OpenInferenceCall call;
     private final JsonMapper json;
     private final SseEmitter events = new SseEmitter(TIMEOUT_MILLIS);
     private volatile Call handle;
@@ -39,7 +37,7 @@ final class AnswerEvents implements Responder {
     private boolean started; // guarded by this
 
     AnswerEvents(OpenInferenceCall call, JsonMapper json) {
-        this.call = call;
+        super(call);
         this.json = json;
     }
 
@@ -56,16 +54,6 @@ final class AnswerEvents implements Responder {
             }
         }
         return events;
-    }
-
-    @Override
-    public boolean progressive() {
-        return call.progressive();
-    }
-
-    @Override
-    public long pauseNanos() {
-        return call.pauseNanos();
     }
 
     @Override
