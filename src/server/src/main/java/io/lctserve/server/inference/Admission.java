@@ -29,11 +29,7 @@ public class Admission {
 
     /** Why a call for {@code model} (null: one the server does not serve) would be refused now; null if taken. */
     public InferenceException refusal(LoadedModel model) {
-        if (inFlight.get() >= maxInFlight) {
-            return busy();
-        }
-        String queue = model == null ? null : batching.queueRefusal(model);
-        return queue == null ? null : new ServerBusyException(queue + "; retry later");
+        return inFlight.get() >= maxInFlight ? busy() : queueRefusal(model);
     }
 
     /** Counts a call in; the refusal (nothing counted) when it is not taken. */
@@ -42,12 +38,11 @@ public class Admission {
             inFlight.decrementAndGet();
             return busy();
         }
-        String queue = batching.queueRefusal(model);
+        InferenceException queue = queueRefusal(model);
         if (queue != null) {
             inFlight.decrementAndGet();
-            return new ServerBusyException(queue + "; retry later");
         }
-        return null;
+        return queue;
     }
 
     void leave() {
@@ -57,6 +52,12 @@ public class Admission {
     /** Inference calls taken and not yet answered, every transport's. */
     public int inFlight() {
         return inFlight.get();
+    }
+
+    /** The model's queues hold more work than the queue timeout, at measured stage latencies. */
+    private InferenceException queueRefusal(LoadedModel model) {
+        String queue = model == null ? null : batching.queueRefusal(model);
+        return queue == null ? null : new ServerBusyException(queue + "; retry later");
     }
 
     private InferenceException busy() {
