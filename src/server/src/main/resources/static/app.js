@@ -3,8 +3,7 @@
 // answer leaves), read its card, and watch the server's own metrics. Plain browser JavaScript:
 // no build step, no libraries, everything from this server.
 (() => {
-  const SIZE = 28;
-  const SCALE = 10;
+  const VIEW = 280; // the canvas's longer side on screen, in CSS pixels
   const LIVE_SECONDS = 2;
   const THRESHOLD = 'threshold';
 
@@ -13,7 +12,9 @@
     model: null, // name
     meta: null, // V2 metadata of the chosen version
     samples: [],
-    pixels: new Float32Array(SIZE * SIZE),
+    shape: { c: 1, h: 28, w: 28 }, // the chosen model's input: channels, rows, columns
+    scale: 10, // canvas pixels per input pixel
+    pixels: new Float32Array(28 * 28), // channel planes, values in [0, 1]
     hasImage: false,
     asked: 0, // sequence number of the latest request
     pen: { x: 14, y: 14, shown: false },
@@ -47,17 +48,19 @@
     $('clear').addEventListener('click', clearImage);
     $('file').addEventListener('change', (e) => e.target.files[0] && readFile(e.target.files[0]));
     try {
-      const [models, samples] = await Promise.all([fetchJson('v2/models'), fetchJson('samples.json')]);
-      state.samples = samples.samples.map((s) => ({ index: s.index, label: s.label, bytes: base64Bytes(s.pixels) }));
+      const models = await fetchJson('v2/models');
       const select = $('model');
       select.replaceChildren(...models.models.map((name) => new Option(name, name)));
       if (models.models.length === 0) {
         throw new Error('the server has no model loaded');
       }
       await chooseModel(models.models[0]);
-      // ?sample=N opens with test image N, so that a link shows the same answer to everyone.
+      // ?sample=N opens with the model's sample image N, so that a link shows the same answer to everyone.
       const wanted = Number(new URLSearchParams(location.search).get('sample'));
-      showSample(state.samples.find((sample) => sample.index === wanted) || state.samples[0]);
+      const first = state.samples.find((sample) => sample.index === wanted) || state.samples[0];
+      if (first) {
+        showSample(first);
+      }
       setTimeout(startLive, 500); // after the first answer, which is what a visitor waits for
       document.body.dataset.ready = 'true';
       document.body.dataset.readyMillis = performance.now().toFixed(0);
@@ -90,7 +93,41 @@
     syncKnob();
     renderCard();
     state.live = null;
+    await loadSamples();
     ask();
+  }
+
+  /** The chosen version's input shape, canvas and sample images (its folder's samples.json, if any). */
+  async function loadSamples() {
+    const dims = state.meta.inputs[0].shape.slice(1);
+    const shape = { c: dims[0], h: dims[1], w: dims[2] };
+    if (shape.c !== state.shape.c || shape.h !== state.shape.h || shape.w !== state.shape.w) {
+      state.shape = shape;
+      state.pixels = new Float32Array(shape.c * shape.h * shape.w);
+      state.hasImage = false;
+      state.pen = { x: Math.floor(shape.w / 2), y: Math.floor(shape.h / 2), shown: false };
+    }
+    state.scale = Math.max(1, Math.floor(VIEW / Math.max(shape.h, shape.w)));
+    const canvas = $('canvas');
+    canvas.width = shape.w * state.scale;
+    canvas.height = shape.h * state.scale;
+    canvas.setAttribute('aria-label', `Drawing area, ${shape.h} by ${shape.w} ${shape.c === 1 ? 'grey' : 'colour'} pixels`
+      + ` shown ${state.scale} times larger. Draw with the mouse or a finger; with the keyboard, move the pen with the`
+      + ' arrow keys and paint with Space; press C to clear. Drop an image file here.');
+    const version = $('version').value;
+    try {
+      const file = await fetchJson(`v1/models/${encodeURIComponent(state.model)}/versions/${encodeURIComponent(version)}/samples`);
+      const split = file.split === 'test' ? 'Test' : 'Validation';
+      state.samples = file.samples.map((s) => ({ index: s.index, label: s.label, split, bytes: base64Bytes(s.pixels) }));
+    } catch (e) {
+      state.samples = []; // a model without samples.json: drawing and files still work
+    }
+    $('sample').disabled = state.samples.length === 0;
+    if (!state.hasImage) {
+      clearImage();
+    } else {
+      paint();
+    }
   }
 
   // ---------- the image ----------
@@ -112,12 +149,15 @@
   }
 
   function showSample(sample) {
+    if (!sample) {
+      return;
+    }
     for (let i = 0; i < state.pixels.length; i++) {
       state.pixels[i] = sample.bytes[i] / 255;
     }
     const labels = state.meta ? state.meta.parameters.labels : [];
     const caption = $('image-caption');
-    caption.textContent = `Test image #${sample.index}, labelled "${labels[sample.label] || sample.label}".`;
+    caption.textContent = `${sample.split} image #${sample.index}, labelled "${labels[sample.label] || sample.label}".`;
     caption.dataset.sampleIndex = `${sample.index}`;
     state.hasImage = true;
     paint();
@@ -127,7 +167,7 @@
   function clearImage() {
     state.pixels.fill(0);
     state.hasImage = false;
-    setCaption('Draw a piece of clothing, light on dark, or take a sample.');
+    setCaption('Draw light on dark, drop a picture, or take a sample.');
     paint();
     renderEmptyAnswer();
   }
@@ -138,39 +178,48 @@
     delete caption.dataset.sampleIndex;
   }
 
-  /** Draws the 28x28 pixels on the big canvas, and the keyboard pen when it is in use. */
+  /** Draws the input's pixels (grey, or RGB from its three planes) on the big canvas, and the keyboard pen. */
   function paint() {
+    const { c, h, w } = state.shape;
+    const plane = h * w;
     const small = document.createElement('canvas');
-    small.width = SIZE;
-    small.height = SIZE;
-    const image = small.getContext('2d').createImageData(SIZE, SIZE);
-    for (let i = 0; i < state.pixels.length; i++) {
-      const v = Math.round(state.pixels[i] * 255);
-      image.data.set([v, v, v, 255], i * 4);
+    small.width = w;
+    small.height = h;
+    const image = small.getContext('2d').createImageData(w, h);
+    for (let i = 0; i < plane; i++) {
+      const r = Math.round(state.pixels[i] * 255);
+      const g = c === 3 ? Math.round(state.pixels[plane + i] * 255) : r;
+      const b = c === 3 ? Math.round(state.pixels[2 * plane + i] * 255) : r;
+      image.data.set([r, g, b, 255], i * 4);
     }
     small.getContext('2d').putImageData(image, 0, 0);
     const g = $('canvas').getContext('2d');
+    const s = state.scale;
     g.imageSmoothingEnabled = false;
-    g.drawImage(small, 0, 0, SIZE * SCALE, SIZE * SCALE);
+    g.drawImage(small, 0, 0, w * s, h * s);
     if (state.pen.shown) {
       g.strokeStyle = '#ff4d4f';
       g.lineWidth = 2;
-      g.strokeRect(state.pen.x * SCALE - SCALE, state.pen.y * SCALE - SCALE, 3 * SCALE, 3 * SCALE);
+      g.strokeRect(state.pen.x * s - s, state.pen.y * s - s, 3 * s, 3 * s);
     }
   }
 
-  /** Reads the big canvas back into 28x28 pixels, averaging each 10x10 block. */
+  /** Reads the big canvas back into the input's pixels, averaging each scale x scale block per channel. */
   function readCanvas() {
-    const data = $('canvas').getContext('2d').getImageData(0, 0, SIZE * SCALE, SIZE * SCALE).data;
-    for (let y = 0; y < SIZE; y++) {
-      for (let x = 0; x < SIZE; x++) {
-        let sum = 0;
-        for (let dy = 0; dy < SCALE; dy++) {
-          for (let dx = 0; dx < SCALE; dx++) {
-            sum += data[((y * SCALE + dy) * SIZE * SCALE + x * SCALE + dx) * 4];
+    const { c, h, w } = state.shape;
+    const s = state.scale;
+    const data = $('canvas').getContext('2d').getImageData(0, 0, w * s, h * s).data;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        for (let ch = 0; ch < c; ch++) {
+          let sum = 0;
+          for (let dy = 0; dy < s; dy++) {
+            for (let dx = 0; dx < s; dx++) {
+              sum += data[((y * s + dy) * w * s + x * s + dx) * 4 + ch];
+            }
           }
+          state.pixels[ch * h * w + y * w + x] = sum / (s * s * 255);
         }
-        state.pixels[y * SIZE + x] = sum / (SCALE * SCALE * 255);
       }
     }
   }
@@ -185,7 +234,7 @@
     };
     const stroke = (from, to) => {
       g.strokeStyle = '#fff';
-      g.lineWidth = 22;
+      g.lineWidth = 2.2 * state.scale * Math.max(1, Math.round(Math.max(state.shape.h, state.shape.w) / 28));
       g.lineCap = 'round';
       g.lineJoin = 'round';
       g.beginPath();
@@ -223,15 +272,17 @@
     canvas.addEventListener('keydown', (e) => {
       const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
       if (moves[e.key]) {
-        state.pen.x = Math.min(SIZE - 2, Math.max(1, state.pen.x + moves[e.key][0]));
-        state.pen.y = Math.min(SIZE - 2, Math.max(1, state.pen.y + moves[e.key][1]));
+        state.pen.x = Math.min(state.shape.w - 2, Math.max(1, state.pen.x + moves[e.key][0]));
+        state.pen.y = Math.min(state.shape.h - 2, Math.max(1, state.pen.y + moves[e.key][1]));
         state.pen.shown = true;
         paint();
       } else if (e.key === ' ' || e.key === 'Enter') {
         for (let dy = -1; dy <= 1; dy++) {
           for (let dx = -1; dx <= 1; dx++) {
-            const i = (state.pen.y + dy) * SIZE + state.pen.x + dx;
-            state.pixels[i] = Math.max(state.pixels[i], dx === 0 && dy === 0 ? 1 : 0.75);
+            for (let ch = 0; ch < state.shape.c; ch++) {
+              const i = ch * state.shape.h * state.shape.w + (state.pen.y + dy) * state.shape.w + state.pen.x + dx;
+              state.pixels[i] = Math.max(state.pixels[i], dx === 0 && dy === 0 ? 1 : 0.75);
+            }
           }
         }
         state.pen.shown = true;
@@ -264,34 +315,28 @@
     ask();
   }
 
-  /** Scales a picture to 28x28 grey, as the server's image upload does. */
-  function readFile(file) {
-    const url = URL.createObjectURL(file);
-    const image = new Image();
-    image.onload = () => {
-      const small = document.createElement('canvas');
-      small.width = SIZE;
-      small.height = SIZE;
-      const g = small.getContext('2d');
-      g.imageSmoothingQuality = 'high';
-      g.drawImage(image, 0, 0, SIZE, SIZE);
-      const data = g.getImageData(0, 0, SIZE, SIZE).data;
-      const invert = $('invert').checked;
+  /**
+   * Sends a picture to the server, which converts it to the model's input exactly as training and
+   * `evaluate` convert a picture (colour, then scaled to cover the input and the centre cut out).
+   */
+  async function readFile(file) {
+    const form = new FormData();
+    form.append('image', file);
+    const invert = $('invert').checked;
+    const path = `v1/models/${encodeURIComponent(state.model)}/versions/${encodeURIComponent($('version').value)}/input`;
+    try {
+      const input = await fetchJson(`${path}?invert=${invert}`, { method: 'POST', body: form });
+      const bytes = base64Bytes(input.pixels);
       for (let i = 0; i < state.pixels.length; i++) {
-        const grey = (0.299 * data[i * 4] + 0.587 * data[i * 4 + 1] + 0.114 * data[i * 4 + 2]) / 255;
-        state.pixels[i] = invert ? 1 - grey : grey;
+        state.pixels[i] = bytes[i] / 255;
       }
-      URL.revokeObjectURL(url);
       state.hasImage = true;
       setCaption(`File ${file.name}${invert ? ', inverted' : ''}.`);
       paint();
       ask();
-    };
-    image.onerror = () => {
-      URL.revokeObjectURL(url);
-      showError(`${file.name} is not an image this browser can read.`);
-    };
-    image.src = url;
+    } catch (e) {
+      showError(`${file.name}: ${e.message}`);
+    }
   }
 
   // ---------- the knob ----------

@@ -172,7 +172,7 @@ final class GrpcLoadCommand implements Callable<Integer> {
                             .setName("input")
                             .setDatatype(datatype)
                             .addShape(batch)
-                            .addShape(1)
+                            .addShape(test.channels())
                             .addShape(test.rows())
                             .addShape(test.cols()))
                     .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()

@@ -42,7 +42,9 @@ final class HttpLoad {
         int n = images.pixelsPerImage();
         for (int i = 0; i < images.size(); i++) {
             StringBuilder sb = new StringBuilder(n * 4 + 160);
-            sb.append("{\"inputs\":[{\"name\":\"input\",\"shape\":[1,1,")
+            sb.append("{\"inputs\":[{\"name\":\"input\",\"shape\":[1,")
+                    .append(images.channels())
+                    .append(",")
                     .append(images.rows())
                     .append(',')
                     .append(images.cols())

@@ -60,7 +60,7 @@ final class InProcessBaseline implements AutoCloseable {
     private BatchResult classify(ImageSet images, int index) throws OrtException {
         float[] pixels = new float[images.pixelsPerImage()];
         images.copyScaled(index, pixels, 0);
-        return predictor.predict(pixels, new long[] {1, 1, images.rows(), images.cols()}, full, StageListener.NONE);
+        return predictor.predict(pixels, images.shape(1), full, StageListener.NONE);
     }
 
     @Override

@@ -222,7 +222,7 @@ final class StreamCommand implements Callable<Integer> {
                         .setName("input")
                         .setDatatype("UINT8")
                         .addShape(1)
-                        .addShape(1)
+                        .addShape(test.channels())
                         .addShape(test.rows())
                         .addShape(test.cols()))
                 .addRawInputContents(ByteString.copyFrom(test.pixels(), image * n, n))

@@ -63,7 +63,8 @@ final class WrkBodiesCommand implements Callable<Integer> {
         int n = test.pixelsPerImage();
         try (java.io.OutputStream o = new java.io.BufferedOutputStream(Files.newOutputStream(out))) {
             for (int i = 0; i < test.size(); i++) {
-                byte[] json = ("{\"inputs\":[{\"name\":\"input\",\"shape\":[1,1," + test.rows() + "," + test.cols()
+                byte[] json = ("{\"inputs\":[{\"name\":\"input\",\"shape\":[1," + test.channels() + "," + test.rows()
+                                + "," + test.cols()
                                 + "],\"datatype\":\"UINT8\",\"parameters\":{\"binary_data_size\":" + n + "}}]"
                                 + (parameters == null ? "" : ",\"parameters\":" + parameters) + "}")
                         .getBytes(StandardCharsets.UTF_8);

@@ -148,7 +148,7 @@ public final class StagedSessions implements AutoCloseable {
             for (int i = 0; i < count; i++) {
                 images.copyScaled(start + i, pixels, i * perImage);
             }
-            long[] shape = {count, 1, images.rows(), images.cols()};
+            long[] shape = images.shape(count);
             float[][] batch = allHeadLogits(Arrays.copyOf(pixels, count * perImage), shape);
             for (int k = 0; k < batch.length; k++) {
                 System.arraycopy(batch[k], 0, out[k], start * classes, count * classes);

@@ -28,6 +28,17 @@ public final class IdxDataset {
 
     private IdxDataset() {}
 
+    /** Whether {@code dir} holds IDX files (a training or test images file, gzipped or not). */
+    public static boolean isIdx(Path dir) {
+        for (String prefix : new String[] {"train", "t10k"}) {
+            String base = prefix + "-images-idx3-ubyte";
+            if (Files.isRegularFile(dir.resolve(base)) || Files.isRegularFile(dir.resolve(base + ".gz"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The 60,000 training images (before any validation split). */
     public static ImageSet train(Path dir) throws IOException {
         return read(dir, "train");

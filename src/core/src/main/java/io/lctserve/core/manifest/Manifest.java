@@ -14,6 +14,7 @@ import java.util.Map;
  * @param version model version, equal to the version folder's name
  * @param labels class names in logit order
  * @param input the model input tensor, {@code [-1, C, H, W]} FP32 in [0, 1]
+ * @param preprocess how a picture of another size or colour becomes that input (absent: the default)
  * @param stages the stages in execution order, each with its exit head
  * @param evaluation accuracy measured on the held-out test set (may be absent)
  * @param presets named exit settings calibrated on a validation split
@@ -25,6 +26,7 @@ public record Manifest(
         String version,
         List<String> labels,
         TensorSpec input,
+        Preprocess preprocess,
         List<Stage> stages,
         Evaluation evaluation,
         Map<String, Preset> presets,
@@ -47,14 +49,14 @@ public record Manifest(
     }
 
     public Manifest withEvaluation(Evaluation newEvaluation) {
-        return new Manifest(format, name, version, labels, input, stages, newEvaluation, presets, training);
+        return new Manifest(format, name, version, labels, input, preprocess, stages, newEvaluation, presets, training);
     }
 
     public Manifest withTraining(Map<String, Object> newTraining) {
-        return new Manifest(format, name, version, labels, input, stages, evaluation, presets, newTraining);
+        return new Manifest(format, name, version, labels, input, preprocess, stages, evaluation, presets, newTraining);
     }
 
     public Manifest withPresets(Map<String, Preset> newPresets) {
-        return new Manifest(format, name, version, labels, input, stages, evaluation, newPresets, training);
+        return new Manifest(format, name, version, labels, input, preprocess, stages, evaluation, newPresets, training);
     }
 }

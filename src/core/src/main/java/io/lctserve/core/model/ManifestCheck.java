@@ -6,6 +6,7 @@ import io.lctserve.core.exit.ExitRule;
 import io.lctserve.core.manifest.Evaluation;
 import io.lctserve.core.manifest.Head;
 import io.lctserve.core.manifest.Manifest;
+import io.lctserve.core.manifest.Preprocess;
 import io.lctserve.core.manifest.Preset;
 import io.lctserve.core.manifest.Stage;
 import io.lctserve.core.manifest.TensorSpec;
@@ -41,6 +42,7 @@ final class ManifestCheck {
         folderName("version", m.version(), folder.toAbsolutePath());
         labels(m.labels());
         input(m.input());
+        preprocess(m.preprocess(), m.input());
         if (m.stages() == null || m.stages().isEmpty()) {
             problem("stages", "missing or empty: a model needs at least one stage");
             return;
@@ -104,6 +106,36 @@ final class ManifestCheck {
             if (shape.get(i) == null || shape.get(i) <= 0) {
                 problem("input.shape[" + i + "]", "must be a positive size, was " + shape.get(i));
             }
+        }
+    }
+
+    private void preprocess(Preprocess p, TensorSpec input) {
+        if (p == null) {
+            return;
+        }
+        if (!Preprocess.SHORTER_SIDE_CENTER_CROP.equals(p.resize())) {
+            problem(
+                    "preprocess.resize",
+                    "unknown resize policy " + quote(p.resize()) + ", expected \"" + Preprocess.SHORTER_SIDE_CENTER_CROP
+                            + "\"");
+        }
+        if (!Preprocess.BILINEAR.equals(p.interpolation())) {
+            problem(
+                    "preprocess.interpolation",
+                    "unknown interpolation " + quote(p.interpolation()) + ", expected \"" + Preprocess.BILINEAR + "\"");
+        }
+        Long channels = input == null || input.shape() == null || input.shape().size() != 4
+                ? null
+                : input.shape().get(1);
+        String expected =
+                channels == null ? null : channels == 1 ? Preprocess.GREY : channels == 3 ? Preprocess.RGB : null;
+        if (p.colour() != null && !p.colour().equals(expected)) {
+            problem(
+                    "preprocess.colour",
+                    quote(p.colour()) + " does not fit an input of " + channels + " channel(s)"
+                            + (expected == null
+                                    ? " (pictures feed 1 or 3 channels)"
+                                    : ", expected \"" + expected + "\""));
         }
     }
 

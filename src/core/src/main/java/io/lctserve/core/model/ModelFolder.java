@@ -19,6 +19,9 @@ public final class ModelFolder {
 
     public static final String MANIFEST_FILE = "manifest.json";
 
+    /** Optional: a few images per class at the input's shape, for the web page (written by the trainer at export). */
+    public static final String SAMPLES_FILE = "samples.json";
+
     private ModelFolder() {}
 
     /** Reads and validates the model in {@code folder}, or says everything that is wrong with it. */

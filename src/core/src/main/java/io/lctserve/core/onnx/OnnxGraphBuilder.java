@@ -8,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -90,7 +89,9 @@ public final class OnnxGraphBuilder {
         for (String in : inputs) {
             node.addInput(in);
         }
-        new LinkedHashMap<>(attributes).forEach((k, v) -> node.addAttribute(attribute(k, v)));
+        // Sorted by name: Map.of iterates in a different order in every JVM, and the same model should write the same
+        // bytes.
+        new java.util.TreeMap<>(attributes).forEach((k, v) -> node.addAttribute(attribute(k, v)));
         graph.addNode(node);
         return output;
     }

@@ -114,6 +114,24 @@ class ModelFolderTest {
                         "name",
                         "does not match its folder"),
                 broken(
+                        "unknown resize policy",
+                        json -> json.replace(
+                                "\"stages\" :",
+                                "\"preprocess\" : {\"resize\" : \"stretch\", \"interpolation\" : \"bilinear\"},"
+                                        + " \"stages\" :"),
+                        "manifest.json",
+                        "preprocess.resize",
+                        "unknown resize policy \"stretch\", expected \"shorter-side-center-crop\""),
+                broken(
+                        "colour that does not fit the input's channels",
+                        json -> json.replace(
+                                "\"stages\" :",
+                                "\"preprocess\" : {\"resize\" : \"shorter-side-center-crop\", \"interpolation\" :"
+                                        + " \"nearest\", \"colour\" : \"rgb\"}, \"stages\" :"),
+                        "manifest.json",
+                        "preprocess.colour",
+                        "\"rgb\" does not fit an input of 1 channel(s), expected \"grey\""),
+                broken(
                         "missing stage graph",
                         json -> json.replace("\"stage-1.onnx\"", "\"stage-9.onnx\""),
                         "manifest.json",

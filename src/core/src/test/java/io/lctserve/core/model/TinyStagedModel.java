@@ -77,6 +77,7 @@ public final class TinyStagedModel {
                 "1",
                 LABELS,
                 new TensorSpec("input", "FP32", SHAPE),
+                null,
                 stages,
                 new Evaluation("synthetic", 100, Collections.nCopies(n, 0.9), 0.91, 0.92),
                 Map.of("fast", new Preset(null, thresholds, null, null, 0.85, 0.6)),

@@ -4,12 +4,17 @@ import ai.onnxruntime.OrtException;
 import io.lctserve.core.exit.ComputeCost;
 import io.lctserve.core.exit.ExitRule;
 import io.lctserve.core.manifest.Manifest;
+import io.lctserve.core.model.ModelFolder;
 import io.lctserve.core.model.StagedModel;
 import io.lctserve.runtime.ProgressivePredictor;
 import io.lctserve.runtime.SessionSettings;
 import io.lctserve.runtime.StagedSessions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A validated staged model opened in ONNX Runtime, with the predictor that walks its stages (and,
@@ -26,8 +31,11 @@ public final class LoadedModel implements AutoCloseable {
     private boolean retired; // guarded by this
     private boolean closed; // guarded by this
 
+    private final byte[] samples;
+
     private LoadedModel(StagedSessions sessions) {
         this.sessions = sessions;
+        this.samples = readSamples(sessions.model().folder().resolve(ModelFolder.SAMPLES_FILE));
         this.predictor = new ProgressivePredictor(sessions);
         sessions.manifest().presets().forEach((name, preset) -> presets.put(name, ExitRule.of(preset)));
     }
@@ -42,6 +50,25 @@ public final class LoadedModel implements AutoCloseable {
             throw e;
         }
         return loaded;
+    }
+
+    /** Largest {@code samples.json} served; a bigger one is left out (the page then offers no samples). */
+    static final long MAX_SAMPLES_BYTES = 16L << 20;
+
+    private static byte[] readSamples(Path file) {
+        try {
+            if (!Files.isRegularFile(file) || Files.size(file) > MAX_SAMPLES_BYTES) {
+                return null;
+            }
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The folder's {@code samples.json} as it was when the model loaded (a few images per class), if any. */
+    public Optional<byte[]> samples() {
+        return Optional.ofNullable(samples);
     }
 
     public ProgressivePredictor predictor() {

@@ -76,7 +76,7 @@ class ImageUploadLimitsTest {
         mvc.perform(multipart(CLASSIFY).file(new MockMultipartFile("image", "x.png", "image/png", bomb)))
                 .andExpect(status().isPayloadTooLarge())
                 .andExpect(jsonPath("$.error")
-                        .value("the image is 30000x30000 pixels, more than the limit of 16777216"
+                        .value("the upload is 30000x30000 pixels, more than the limit of 16777216"
                                 + " (lctserve.max-image-pixels)"));
     }
 

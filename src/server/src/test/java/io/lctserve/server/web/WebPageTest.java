@@ -64,7 +64,8 @@ class WebPageTest {
     @BeforeAll
     static void browser() throws IOException {
         driver = HeadlessChromium.start(profile);
-        try (InputStream in = WebPageTest.class.getResourceAsStream("/static/samples.json")) {
+        // the page's samples come from the model folder (the newest version is the one it opens with)
+        try (InputStream in = java.nio.file.Files.newInputStream(ShippedModel.FOLDER.resolve("samples.json"))) {
             samples = JSON.readTree(in).get("samples");
         }
     }

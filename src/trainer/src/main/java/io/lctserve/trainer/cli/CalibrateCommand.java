@@ -1,6 +1,5 @@
 package io.lctserve.trainer.cli;
 
-import io.lctserve.core.data.IdxDataset;
 import io.lctserve.core.data.ImageSet;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.core.manifest.ManifestJson;
@@ -44,8 +43,8 @@ final class CalibrateCommand implements Callable<Integer> {
         StagedModel staged = ModelFolder.load(model);
         Manifest m = staged.manifest();
         int held = validationSize != null ? validationSize : recordedValidationSize(m);
-        ImageSet validation = DataOptions.validationSplit(IdxDataset.train(data.data), held);
-        ImageSet test = IdxDataset.test(data.data);
+        ImageSet validation = data.validation(m, held, spec.commandLine().getErr());
+        ImageSet test = data.test(m, 0, spec.commandLine().getErr());
         ExitAnalysis onValidation = ModelEvaluation.analyze(staged, validation);
         ExitAnalysis onTest = ModelEvaluation.analyze(staged, test);
         Map<String, Preset> presets = ModelEvaluation.presets(onValidation, onTest);

@@ -1,6 +1,5 @@
 package io.lctserve.trainer.cli;
 
-import io.lctserve.core.data.IdxDataset;
 import io.lctserve.core.data.ImageSet;
 import io.lctserve.core.exit.ComputeCost;
 import io.lctserve.core.manifest.Manifest;
@@ -68,20 +67,12 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         StagedModel staged = ModelFolder.load(model);
-        ImageSet test = IdxDataset.test(data.data);
+        ImageSet test = data.test(staged.manifest(), 0, spec.commandLine().getErr());
         int classes = staged.manifest().labels().size();
         int maxLabel = java.util.Arrays.stream(test.labels()).max().orElse(0);
         if (maxLabel >= classes) {
             throw new IllegalArgumentException("the test data has label " + maxLabel + " but model "
                     + staged.manifest().name() + " knows " + classes + " classes");
-        }
-        long[] shape = staged.manifest().input().shape().stream()
-                .mapToLong(Long::longValue)
-                .toArray();
-        if (shape[1] != 1 || shape[2] != test.rows() || shape[3] != test.cols()) {
-            throw new IllegalArgumentException(
-                    "the test images are 1x" + test.rows() + "x" + test.cols() + " but the model takes "
-                            + staged.manifest().input().shape().subList(1, 4));
         }
         if (report == null && (!submodelReferences.isEmpty() || backpropReference != null || !compare.isEmpty())) {
             throw new IllegalArgumentException(

@@ -4,7 +4,6 @@ import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import io.lctserve.core.data.IdxDataset;
 import io.lctserve.core.data.ImageSet;
 import io.lctserve.core.exit.ComputeCost;
 import io.lctserve.core.manifest.Manifest;
@@ -64,8 +63,7 @@ final class ExportSubmodelCommand implements Callable<Integer> {
         OnnxMl.ModelProto joined = SubmodelExporter.join(staged, stage);
         String modelName = name != null ? name : m.name() + "-exit" + stage;
         Path onnx = SubmodelExporter.writeRepository(joined, m, output, modelName, maxBatchSize);
-        ImageSet test = IdxDataset.test(data.data);
-        test = test.slice(0, Math.min(CHECK_IMAGES, test.size()));
+        ImageSet test = data.test(m, CHECK_IMAGES, spec.commandLine().getErr());
         double maxDifference = compare(staged, onnx, test);
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "wrote %s (and config.pbtxt)%n", onnx);
@@ -104,8 +102,7 @@ final class ExportSubmodelCommand implements Callable<Integer> {
         }
         String input = staged.manifest().input().name();
         try (OrtSession session = OrtEnvironment.getEnvironment().createSession(onnx.toString());
-                OnnxTensor x = Tensors.fp32(
-                        pixels, pixels.length, new long[] {images.size(), 1, images.rows(), images.cols()});
+                OnnxTensor x = Tensors.fp32(pixels, pixels.length, images.shape(images.size()));
                 OrtSession.Result result = session.run(Map.of(input, x))) {
             FloatBuffer logits =
                     ((OnnxTensor) result.get(SubmodelExporter.OUTPUT).orElseThrow()).getFloatBuffer();

@@ -39,6 +39,17 @@ final class TrainChoices {
         return n;
     }
 
+    /**
+     * Shift for grey images; shift and flip for colour ones, unless every class name is a number or a
+     * single character: digits and letters are not themselves in a mirror.
+     */
+    static Augmentation defaultAugmentation(int channels, List<String> labels) {
+        boolean characters = labels.stream()
+                .map(String::strip)
+                .allMatch(l -> l.codePointCount(0, l.length()) == 1 || l.matches("[0-9]+"));
+        return new Augmentation(true, channels > 1 && !characters);
+    }
+
     static Augmentation augmentation(boolean noAugment, List<String> augment, Augmentation defaults) {
         if (noAugment) {
             return Augmentation.NONE;

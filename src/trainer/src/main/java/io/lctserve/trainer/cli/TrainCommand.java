@@ -1,6 +1,5 @@
 package io.lctserve.trainer.cli;
 
-import io.lctserve.core.data.IdxDataset;
 import io.lctserve.core.data.ImageSet;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.trainer.nn.NetworkConfig;
@@ -12,6 +11,7 @@ import io.lctserve.trainer.training.TrainingOptions.Augmentation;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -105,9 +105,12 @@ final class TrainCommand implements Callable<Integer> {
             names = "--augment",
             split = ",",
             paramLabel = "shift|flip|none",
-            description = "Training augmentation: shift (random shifts up to 2 px), flip (random horizontal flips:"
-                    + " right for clothes and natural images, wrong for digits, text and most scans), none."
-                    + " Default: shift")
+            description = "Training augmentation: shift (random shifts, a random crop of the zero-padded image, up to"
+                    + " a twelfth of the shorter side and at least 2 px), flip (random horizontal flips: right for"
+                    + " clothes and natural images, wrong for digits, text and most scans), none. Default: picked"
+                    + " from the data: shift for grey images (digits, text, scans and Fashion-MNIST are grey);"
+                    + " shift,flip for colour ones (photos), unless every class name is a number or a single"
+                    + " character (a digit or character set, which a mirror corrupts): then shift")
     List<String> augment;
 
     @Option(names = "--no-augment", description = "Same as --augment none.")
@@ -139,13 +142,34 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--test-limit", description = "Evaluate on only the first N test images (0 = all). Default: 0")
     int testLimit;
 
-    @Option(names = "--channels", split = ",", description = "Channels per stage. Default: 24,48,96,192")
+    @Option(
+            names = "--channels",
+            paramLabel = "1|3",
+            description = "Input channels: 1 reads every picture as grey, 3 as RGB. Default: grey when every picture"
+                    + " of the image folders is grey, else RGB (IDX: 1)")
+    Integer inputChannels;
+
+    @Option(
+            names = "--image-size",
+            paramLabel = "HxW",
+            description = "Input size for image folders. Default: the pictures' own when they agree; else the size"
+                    + " most of them share when it is at most 128 on a side, else 64x64. Other sizes are scaled"
+                    + " keeping their aspect ratio until they cover HxW, then the centre is cut out (torchvision's"
+                    + " Resize + CenterCrop); the manifest records the policy and every consumer applies it")
+    String imageSize;
+
+    @Option(names = "--widths", split = ",", description = "Channels (filters) per stage. Default: 24,48,96,192")
     List<Integer> channels;
 
     @Option(names = "--blocks", split = ",", description = "Residual blocks per stage. Default: 1,2,1,1")
     List<Integer> blocks;
 
-    @Option(names = "--strides", split = ",", description = "Stride of each stage's first block. Default: 2,2,1,2")
+    @Option(
+            names = "--strides",
+            split = ",",
+            description = "Stride of each stage's first block. Default: from the input size, halving it until the"
+                    + " shorter side is under 6: 2,2,1,2 for 28x28 and 32x32, 2,2,2,2 for 64x64, plus a stride-2"
+                    + " stem from 96x96")
     List<Integer> strides;
 
     @Option(names = "--critic-convs", split = ",", description = "3x3 convolutions per local critic. Default: 2,1,1")
@@ -180,24 +204,24 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TrainingMode trainingMode = TrainingMode.parse(mode);
         CriticLoss loss = CriticLoss.parse(criticLoss);
-        Augmentation augmentation = TrainChoices.augmentation(noAugment, augment, DEFAULTS.augmentation());
         if (resume && !Files.isRegularFile(output.resolve(Checkpoint.FILE))) {
             throw new IllegalArgumentException("--resume: " + output.resolve(Checkpoint.FILE) + " does not exist (a run"
                     + " writes it after each epoch and removes it when it finishes)");
         }
         Manifest baseline = backpropReference == null ? null : BackpropBaseline.load(backpropReference);
-        ImageSet all = IdxDataset.train(data.data);
-        ImageSet test = IdxDataset.test(data.data);
-        if (test.rows() != all.rows() || test.cols() != all.cols()) {
-            throw new IllegalArgumentException("the test images are " + test.rows() + "x" + test.cols()
-                    + " but the training images are " + all.rows() + "x" + all.cols());
+        TrainingData images = TrainingData.load(
+                data,
+                new TrainingData.Choices(validation, limit, testLimit, inputChannels, imageSize),
+                spec.commandLine().getErr());
+        ImageSet train = images.train();
+        int classes = images.labels().size();
+        int maxLabel = Arrays.stream(train.labels()).max().orElse(0);
+        if (maxLabel >= classes) {
+            throw new IllegalArgumentException(
+                    "the training data has label " + maxLabel + " but only " + classes + " class names");
         }
-        int classes = Arrays.stream(all.labels()).max().orElse(0) + 1;
-        List<String> labels = data.labelsFor(classes);
-        int held = DataFit.validationImages(validation, all.size());
-        ImageSet validationImages = DataOptions.validationSplit(all, held);
-        int trainable = all.size() - held;
-        ImageSet train = all.slice(0, limit > 0 ? Math.min(limit, trainable) : trainable);
+        Augmentation augmentation = TrainChoices.augmentation(
+                noAugment, augment, TrainChoices.defaultAugmentation(train.channels(), images.labels()));
         NetworkConfig config = networkConfig(train, classes);
         int cores = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         int workers = TrainChoices.workers(pipeline, trainingMode, config.stageCount(), cores);
@@ -205,9 +229,6 @@ final class TrainCommand implements Callable<Integer> {
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(Math.max(1, cores / workers)));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
 
-        if (testLimit > 0 && testLimit < test.size()) {
-            test = test.slice(0, testLimit);
-        }
         int batch = batchSize != null ? batchSize : DataFit.batchSize(train.size());
         TrainingOptions options = new TrainingOptions(
                 trainingMode,
@@ -223,7 +244,7 @@ final class TrainCommand implements Callable<Integer> {
                 warmupSteps,
                 seed,
                 workers);
-        for (String warning : DataFit.warnings(train.size(), held, batch, epochs, classes)) {
+        for (String warning : DataFit.warnings(train.size(), images.validation().size(), batch, epochs, classes)) {
             spec.commandLine().getErr().println("warning: " + warning);
         }
         if (!resume) {
@@ -232,10 +253,9 @@ final class TrainCommand implements Callable<Integer> {
         if (!Files.isWritable(output)) {
             throw new AccessDeniedException(output.toString());
         }
-        String dataset = data.data.toAbsolutePath().normalize().getFileName() + "/t10k (" + test.size() + " images)";
         TrainingRun run = new TrainingRun(
                 output,
-                new TrainingRun.Splits(train, validationImages, test, labels, dataset),
+                images,
                 config,
                 options,
                 new TrainingRun.Reference(baseline, backpropReference),
@@ -249,26 +269,38 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The default network for this data, with whatever the options override. */
     private NetworkConfig networkConfig(ImageSet train, int classes) {
-        double sum = 0;
-        double squares = 0;
-        for (byte b : train.pixels()) {
-            double v = (b & 0xFF) / 255.0;
-            sum += v;
-            squares += v * v;
+        int c = train.channels();
+        int plane = train.rows() * train.cols();
+        double[] sum = new double[c];
+        double[] squares = new double[c];
+        byte[] pixels = train.pixels();
+        for (int i = 0; i < pixels.length; i++) {
+            double v = (pixels[i] & 0xFF) / 255.0;
+            int channel = (i / plane) % c;
+            sum[channel] += v;
+            squares[channel] += v * v;
         }
-        double mean = sum / train.pixels().length;
-        double std = Math.sqrt(squares / train.pixels().length - mean * mean);
-        NetworkConfig d = NetworkConfig.defaults(classes, (float) mean, (float) std);
+        List<Float> mean = new ArrayList<>();
+        List<Float> std = new ArrayList<>();
+        double count = (double) pixels.length / c;
+        for (int k = 0; k < c; k++) {
+            double m = sum[k] / count;
+            mean.add((float) m);
+            std.add((float) Math.sqrt(squares[k] / count - m * m));
+        }
+        NetworkConfig d = NetworkConfig.defaults(classes, c, train.rows(), train.cols(), mean, std);
+        int stages = channels != null ? channels.size() : d.stageCount();
         NetworkConfig config = new NetworkConfig(
-                1,
+                c,
                 train.rows(),
                 train.cols(),
                 classes,
                 d.pixelMean(),
                 d.pixelStd(),
+                NetworkConfig.stemStride(stages, train.rows(), train.cols()),
                 channels != null ? channels : d.channels(),
                 blocks != null ? blocks : d.blocks(),
-                strides != null ? strides : d.strides(),
+                strides != null ? strides : NetworkConfig.strides(stages, train.rows(), train.cols()),
                 criticConvs != null ? criticConvs : d.criticConvs(),
                 criticChannels != null ? criticChannels : d.criticChannels());
         return submodel == null ? config : config.submodel(submodel);

@@ -5,6 +5,7 @@ import io.lctserve.core.data.ImageSet;
 import io.lctserve.core.manifest.Evaluation;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.core.manifest.ManifestJson;
+import io.lctserve.core.manifest.Preprocess;
 import io.lctserve.core.manifest.Preset;
 import io.lctserve.core.manifest.Stage;
 import io.lctserve.core.manifest.TensorSpec;
@@ -13,6 +14,7 @@ import io.lctserve.core.model.StagedModel;
 import io.lctserve.trainer.evaluation.ExitAnalysis;
 import io.lctserve.trainer.evaluation.ModelEvaluation;
 import io.lctserve.trainer.export.OnnxParity;
+import io.lctserve.trainer.export.SampleImages;
 import io.lctserve.trainer.export.StagedOnnxExporter;
 import io.lctserve.trainer.nn.NetworkConfig;
 import io.lctserve.trainer.nn.StagedNetwork;
@@ -36,14 +38,11 @@ import java.util.Map;
  */
 final class TrainingRun {
 
-    /** The images of a run. {@code dataset} names the test set in the manifest. */
-    record Splits(ImageSet train, ImageSet validation, ImageSet test, List<String> labels, String dataset) {}
-
     /** The same network trained by backprop, whose main-head accuracy the manifest records beside this one's. */
     record Reference(Manifest manifest, Path folder) {}
 
     private final Path output;
-    private final Splits splits;
+    private final TrainingData splits;
     private final NetworkConfig config;
     private final TrainingOptions options;
     private final Reference reference;
@@ -53,7 +52,7 @@ final class TrainingRun {
 
     TrainingRun(
             Path output,
-            Splits splits,
+            TrainingData splits,
             NetworkConfig config,
             TrainingOptions options,
             Reference reference,
@@ -108,6 +107,7 @@ final class TrainingRun {
                     manifest.withTraining(training).withEvaluation(evaluation).withPresets(presets);
             ModelFolder.validate(output, finished);
             ManifestJson.write(finished, output.resolve(ModelFolder.MANIFEST_FILE));
+            SampleImages.write(output, splits.validation(), splits.labels().size(), "validation images");
 
             out.print(ModelEvaluation.report(onTest, presets));
             out.printf("wrote %s (%.0f s of training)%n", output, history.wallSeconds());
@@ -133,6 +133,7 @@ final class TrainingRun {
                 folder.getFileName().toString(),
                 splits.labels(),
                 new TensorSpec(StagedOnnxExporter.INPUT_NAME, "FP32", input),
+                Preprocess.forChannels(config.inputChannels()),
                 stages,
                 null,
                 Map.of(),
@@ -181,10 +182,12 @@ final class TrainingRun {
         if (o.mode() == TrainingMode.LCT && o.criticLoss() == CriticLoss.HYBRID) {
             t.put("criticCeWeight", o.criticCeWeight());
         }
-        t.put("augment", o.augmentation().describe());
+        t.put("augment", o.augmentation().describe(config.height(), config.width()));
         t.put("seed", o.seed());
         t.put("trainImages", splits.train().size());
-        t.put("validationImages", splits.validation().size());
+        t.put(
+                "validationImages",
+                splits.heldOut() > 0 ? splits.heldOut() : splits.validation().size());
         t.put("network", config);
         t.put("wallSeconds", Math.round(history.wallSeconds()));
         t.put("threads", threads);

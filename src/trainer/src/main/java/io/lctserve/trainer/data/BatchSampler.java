@@ -6,12 +6,11 @@ import java.util.Random;
 
 /**
  * Cuts an {@link ImageSet} into minibatches of pixels scaled to [0, 1], in a seeded random order
- * per epoch, with optional light augmentation: a random shift of up to 2 pixels (zero padded, as a
- * random crop of the padded image) and a random horizontal flip, each as asked.
+ * per epoch, with optional light augmentation: a random shift of up to
+ * {@link Augmentation#maxShift(int, int)} pixels (zero padded, as a random crop of the padded image)
+ * and a random horizontal flip, each as asked, the same for every channel of an image.
  */
 public final class BatchSampler {
-
-    private static final int MAX_SHIFT = 2;
 
     private final ImageSet data;
     private final int batchSize;
@@ -32,6 +31,10 @@ public final class BatchSampler {
 
     public int pixelsPerImage() {
         return data.pixelsPerImage();
+    }
+
+    public int channels() {
+        return data.channels();
     }
 
     public int rows() {
@@ -97,17 +100,32 @@ public final class BatchSampler {
         }
     }
 
+    private static int clamp(int i, int size) {
+        return Math.max(0, Math.min(size - 1, i));
+    }
+
     private void shiftAndFlip(float[] image, float[] out, int offset) {
         int rows = data.rows();
         int cols = data.cols();
-        int dy = augmentation.shift() ? random.nextInt(2 * MAX_SHIFT + 1) - MAX_SHIFT : 0;
-        int dx = augmentation.shift() ? random.nextInt(2 * MAX_SHIFT + 1) - MAX_SHIFT : 0;
+        int shift = Augmentation.maxShift(rows, cols);
+        int dy = augmentation.shift() ? random.nextInt(2 * shift + 1) - shift : 0;
+        int dx = augmentation.shift() ? random.nextInt(2 * shift + 1) - shift : 0;
         boolean flip = augmentation.flip() && random.nextBoolean();
-        for (int y = 0; y < rows; y++) {
-            int sy = y + dy;
-            for (int x = 0; x < cols; x++) {
-                int sx = (flip ? cols - 1 - x : x) + dx;
-                out[offset + y * cols + x] = sy >= 0 && sy < rows && sx >= 0 && sx < cols ? image[sy * cols + sx] : 0f;
+        int plane = rows * cols;
+        // Grey images pad with black, their background by convention (Fashion-MNIST, digits, scans); colour ones
+        // repeat their edge, since a black border on a coloured background would be an edge of its own.
+        boolean edge = data.channels() > 1;
+        for (int c = 0; c < data.channels(); c++) {
+            int base = c * plane;
+            for (int y = 0; y < rows; y++) {
+                int sy = y + dy;
+                for (int x = 0; x < cols; x++) {
+                    int sx = (flip ? cols - 1 - x : x) + dx;
+                    boolean inside = sy >= 0 && sy < rows && sx >= 0 && sx < cols;
+                    out[offset + base + y * cols + x] = inside
+                            ? image[base + sy * cols + sx]
+                            : edge ? image[base + clamp(sy, rows) * cols + clamp(sx, cols)] : 0f;
+                }
             }
         }
     }

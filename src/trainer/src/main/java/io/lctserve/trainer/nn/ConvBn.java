@@ -48,6 +48,19 @@ final class ConvBn implements Layer {
         }
     }
 
+    /**
+     * Gives every input channel the first channel's initial weights: each filter starts out reading
+     * brightness (the same pattern in R, G and B) rather than a random mix of colours, which can cancel
+     * on colour images whose channels vary independently and leave training on a long plateau.
+     */
+    void startColourBlind() {
+        ai.djl.ndarray.NDArray w = conv.getParameters().get("weight").getArray();
+        ai.djl.ndarray.NDArray first = w.get(new ai.djl.ndarray.index.NDIndex(":, 0:1, :, :"));
+        for (int c = 1; c < inChannels; c++) {
+            w.set(new ai.djl.ndarray.index.NDIndex(":, {}:{}, :, :", c, c + 1), first);
+        }
+    }
+
     @Override
     public Block block() {
         return block;

@@ -18,6 +18,7 @@ public final class StagedNetwork {
     private final NetworkConfig config;
     private final List<LayerStack> stages = new ArrayList<>();
     private final List<LayerStack> heads = new ArrayList<>();
+    private ConvBn stem;
 
     public StagedNetwork(NetworkConfig config) {
         this.config = config;
@@ -28,7 +29,8 @@ public final class StagedNetwork {
             int c = config.channels().get(k);
             if (k == 0) {
                 layers.add(new Normalize(config.pixelMean(), config.pixelStd()));
-                layers.add(new ConvBn(config.inputChannels(), c, 3, 1, true, true));
+                stem = new ConvBn(config.inputChannels(), c, 3, config.stemStride(), true, true);
+                layers.add(stem);
             }
             for (int b = 0; b < config.blocks().get(k); b++) {
                 layers.add(new Residual(
@@ -74,6 +76,9 @@ public final class StagedNetwork {
             heads.get(k)
                     .block()
                     .initialize(manager, DataType.FLOAT32, batchOf(heads.get(k).inputShape()));
+        }
+        if (config.inputChannels() > 1) {
+            stem.startColourBlind();
         }
     }
 

@@ -34,7 +34,7 @@ public final class DjlStagedForward {
                 images.copyScaled(start + i, pixels, i * perImage);
             }
             try (NDManager batch = manager.newSubManager()) {
-                NDArray h = batch.create(pixels, new Shape(count, 1, images.rows(), images.cols()));
+                NDArray h = batch.create(pixels, new Shape(images.shape(count)));
                 for (int k = 0; k < n; k++) {
                     h = network.stage(k)
                             .block()

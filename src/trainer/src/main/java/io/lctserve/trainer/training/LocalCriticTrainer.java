@@ -142,7 +142,7 @@ public final class LocalCriticTrainer {
             NDManager manager, BatchSampler sampler, int batches, EndToEndStep step, Progress progress) {
         float[] pixels = new float[options.batchSize() * sampler.pixelsPerImage()];
         long[] labels = new long[options.batchSize()];
-        Shape shape = new Shape(options.batchSize(), 1, sampler.rows(), sampler.cols());
+        Shape shape = new Shape(options.batchSize(), sampler.channels(), sampler.rows(), sampler.cols());
         boolean was = Autograd.enable();
         try {
             for (int b = 0; b < batches; b++) {

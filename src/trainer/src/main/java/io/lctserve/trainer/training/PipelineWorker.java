@@ -170,7 +170,7 @@ final class PipelineWorker implements Runnable {
         int size = sampler.batchSize();
         sampler.batch(b, pixels, labels);
         NDManager m = epoch.newSubManager();
-        NDArray x = m.create(pixels, new Shape(size, 1, sampler.rows(), sampler.cols()));
+        NDArray x = m.create(pixels, new Shape(size, sampler.channels(), sampler.rows(), sampler.cols()));
         // An array made from a Java buffer may point into that buffer: copy the labels into libtorch's
         // own memory before other threads hold handles on them.
         NDArray y = m.create(labels).duplicate();

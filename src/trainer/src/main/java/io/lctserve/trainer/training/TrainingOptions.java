@@ -26,15 +26,24 @@ public record TrainingOptions(
         long seed,
         int workers) {
 
-    /** Random shifts of up to 2 pixels, and horizontal flips (opt-in: wrong for digits, text and most scans). */
+    /**
+     * Random shifts (a random crop of the zero-padded image) of up to {@link #maxShift} pixels, and
+     * horizontal flips (wrong for digits, text and most scans).
+     */
     public record Augmentation(boolean shift, boolean flip) {
         public static final Augmentation NONE = new Augmentation(false, false);
 
-        public String describe() {
+        /** The largest shift: a twelfth of the shorter side, at least 2 px (2 for 28x28 and 32x32, 5 for 64x64). */
+        public static int maxShift(int rows, int cols) {
+            return Math.max(2, Math.min(rows, cols) / 12);
+        }
+
+        /** What it does to images of {@code rows x cols}, for the manifest. */
+        public String describe(int rows, int cols) {
             if (!shift && !flip) {
                 return "none";
             }
-            return (shift ? "random shift up to 2 px" : "")
+            return (shift ? "random shift up to " + maxShift(rows, cols) + " px" : "")
                     + (shift && flip ? ", " : "")
                     + (flip ? "horizontal flip" : "");
         }

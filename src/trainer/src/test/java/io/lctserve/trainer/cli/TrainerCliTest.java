@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainerCliTest {
 
     private static final List<String> SMALL_NETWORK = List.of(
-            "--channels",
+            "--widths",
             "8,16,16",
             "--blocks",
             "1,1,1",
@@ -79,7 +79,18 @@ class TrainerCliTest {
         assertThat(m.labels()).hasSize(10).startsWith("T-shirt/top", "Trouser");
         assertThat(m.exitCount()).isEqualTo(3);
         StagedNetwork small = new StagedNetwork(new NetworkConfig(
-                1, 28, 28, 10, 0f, 1f, List.of(8, 16, 16), List.of(1, 1, 1), List.of(2, 2, 1), List.of(1, 1), 8));
+                1,
+                28,
+                28,
+                10,
+                List.of(0f),
+                List.of(1f),
+                1,
+                List.of(8, 16, 16),
+                List.of(1, 1, 1),
+                List.of(2, 2, 1),
+                List.of(1, 1),
+                8));
         for (int k = 0; k < 3; k++) {
             assertThat(m.stages().get(k).macs()).isEqualTo(small.stage(k).macs());
             assertThat(m.stages().get(k).head().macs()).isEqualTo(small.head(k).macs());

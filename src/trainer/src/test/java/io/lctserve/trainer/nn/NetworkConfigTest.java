@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  */
 class NetworkConfigTest {
 
-    private static final NetworkConfig FULL = NetworkConfig.defaults(10, 0.286f, 0.353f);
+    private static final NetworkConfig FULL = NetworkConfig.defaults(10, 1, 28, 28, List.of(0.286f), List.of(0.353f));
 
     @Test
     void submodelKIsStagesZeroToKWithCriticKAsItsClassifier() {
@@ -44,7 +44,18 @@ class NetworkConfigTest {
         assertThat(FULL.criticShapedLastHead()).isFalse();
         assertThatThrownBy(() -> FULL.submodel(4)).hasMessageContaining("0..3").hasMessageContaining("4");
         assertThatThrownBy(() -> new NetworkConfig(
-                        1, 28, 28, 10, 0f, 1f, List.of(8, 8), List.of(1, 1), List.of(2, 2), List.of(1, 1, 1), 4))
+                        1,
+                        28,
+                        28,
+                        10,
+                        List.of(0f),
+                        List.of(1f),
+                        1,
+                        List.of(8, 8),
+                        List.of(1, 1),
+                        List.of(2, 2),
+                        List.of(1, 1, 1),
+                        4))
                 .hasMessageContaining("critic-convs");
     }
 

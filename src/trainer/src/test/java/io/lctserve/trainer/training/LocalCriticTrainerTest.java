@@ -27,7 +27,18 @@ class LocalCriticTrainerTest {
 
     private static NetworkConfig tiny() {
         return new NetworkConfig(
-                1, 28, 28, 10, 0.286f, 0.353f, List.of(4, 8, 8), List.of(1, 1, 1), List.of(2, 2, 1), List.of(1, 1), 4);
+                1,
+                28,
+                28,
+                10,
+                List.of(0.286f),
+                List.of(0.353f),
+                1,
+                List.of(4, 8, 8),
+                List.of(1, 1, 1),
+                List.of(2, 2, 1),
+                List.of(1, 1),
+                4);
     }
 
     private static TrainingOptions options(TrainingMode mode) {

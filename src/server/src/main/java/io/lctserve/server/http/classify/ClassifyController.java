@@ -72,7 +72,7 @@ class ClassifyController {
                 version,
                 arrived,
                 parameters,
-                model -> ImageConverter.toInput(bytes, model.manifest().input(), invert, maxImagePixels));
+                model -> ImageConverter.toInput(bytes, model.manifest(), invert, maxImagePixels));
     }
 
     @PostMapping(
