@@ -23,7 +23,8 @@ import java.util.Map;
 public final class StagedSessions implements AutoCloseable {
 
     /** Images per run when a whole image set goes through every head. */
-    private static final int BULK_BATCH = 256;
+    /** Images per bulk run: 256 of 28x28 grey, fewer of larger images (16 of 64x64 RGB), so memory stays bounded. */
+    private static final int BULK_VALUES = 256 * 784;
 
     private final StagedModel model;
     private final ComputeCost cost;
@@ -142,9 +143,10 @@ public final class StagedSessions implements AutoCloseable {
         int classes = classes();
         float[][] out = new float[exitCount()][images.size() * classes];
         int perImage = images.pixelsPerImage();
-        float[] pixels = new float[BULK_BATCH * perImage];
-        for (int start = 0; start < images.size(); start += BULK_BATCH) {
-            int count = Math.min(BULK_BATCH, images.size() - start);
+        int bulk = Math.max(1, BULK_VALUES / perImage);
+        float[] pixels = new float[bulk * perImage];
+        for (int start = 0; start < images.size(); start += bulk) {
+            int count = Math.min(bulk, images.size() - start);
             for (int i = 0; i < count; i++) {
                 images.copyScaled(start + i, pixels, i * perImage);
             }

@@ -7,17 +7,24 @@ import io.lctserve.core.data.ImageFolders;
 import io.lctserve.core.data.Pictures;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.core.model.ModelFolder;
+import io.lctserve.server.web.HeadlessChromium;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -130,6 +137,55 @@ class FolderToServedAnswerIT {
         byte[] expected = Pictures.toInput(Pictures.decode(odd, 1 << 20), 3, 24, 24);
         assertThat(java.util.Base64.getDecoder().decode(input.get("pixels").asString()))
                 .isEqualTo(expected);
+    }
+
+    @Test
+    void thePageShowsTheColourModelsOwnPicturesInColourAndItsAnswer(@TempDir Path profile) throws Exception {
+        JsonNode sample =
+                http.get("/v1/models/shapes/samples").json().get("samples").get(1);
+        byte[] bytes = java.util.Base64.getDecoder().decode(sample.get("pixels").asString());
+        ChromeDriver driver = HeadlessChromium.start(profile);
+        try {
+            driver.get("http://localhost:" + port + "/?sample="
+                    + sample.get("index").asInt());
+            WebDriverWait waiting = new WebDriverWait(driver, Duration.ofSeconds(30));
+            waiting.until(d -> d.findElement(By.id("answer")).getDomAttribute("data-exit-stage") != null);
+
+            assertThat(driver.findElement(By.id("image-caption")).getText())
+                    .isEqualTo("Validation image #" + sample.get("index").asInt() + ", labelled \""
+                            + ImageFolders.SHAPES.get(sample.get("label").asInt()) + "\".");
+            // every 24x24 input pixel is a block of the canvas, in the sample's own colour
+            for (int[] at : new int[][] {{0, 0}, {12, 12}, {5, 17}, {23, 23}}) {
+                List<?> rgba = (List<?>) ((JavascriptExecutor) driver)
+                        .executeScript(
+                                "const c = document.getElementById('canvas'); const s = c.width / 24;"
+                                        + " return Array.from(c.getContext('2d').getImageData(arguments[0] * s + 1,"
+                                        + " arguments[1] * s + 1, 1, 1).data);",
+                                at[0],
+                                at[1]);
+                int i = at[1] * 24 + at[0];
+                assertThat(List.of(
+                                ((Number) rgba.get(0)).intValue(),
+                                ((Number) rgba.get(1)).intValue(),
+                                ((Number) rgba.get(2)).intValue()))
+                        .as("pixel " + at[0] + "," + at[1])
+                        .containsExactly(bytes[i] & 0xFF, bytes[576 + i] & 0xFF, bytes[1152 + i] & 0xFF);
+            }
+            StringBuilder data = new StringBuilder();
+            for (byte b : bytes) {
+                data.append(data.isEmpty() ? "" : ",").append(b & 0xFF);
+            }
+            JsonNode v2 = http.postJson(
+                            "/v2/models/shapes/infer",
+                            "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,3,24,24],\"datatype\":\"UINT8\","
+                                    + "\"data\":[" + data + "]}]}")
+                    .json();
+            String label = ImageFolders.SHAPES.get(output(v2, "class").get(0).asInt());
+            assertThat(driver.findElement(By.id("answer")).getDomAttribute("data-label"))
+                    .isEqualTo(label);
+        } finally {
+            driver.quit();
+        }
     }
 
     private Http.Reply upload(Path file) throws IOException {

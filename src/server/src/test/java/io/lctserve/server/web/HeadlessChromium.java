@@ -20,14 +20,14 @@ import org.openqa.selenium.logging.LoggingPreferences;
  * tests stop with a message saying how to install them; CI (.ci/run) installs them and sets
  * {@code LCTSERVE_BROWSER_TESTS=required}, so there a missing browser fails the build instead.
  */
-final class HeadlessChromium {
+public final class HeadlessChromium {
 
     static final Path CHROMIUM = Path.of(System.getProperty("lctserve.chromium", "/usr/bin/chromium"));
     static final Path CHROMEDRIVER = Path.of(System.getProperty("lctserve.chromedriver", "/usr/bin/chromedriver"));
 
     private HeadlessChromium() {}
 
-    static ChromeDriver start(Path profile) {
+    public static ChromeDriver start(Path profile) {
         boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
         String why = "the page's browser tests need " + CHROMIUM + " and " + CHROMEDRIVER
                 + " (apt-get install chromium chromium-driver)";

@@ -127,7 +127,8 @@ final class TrainCommand implements Callable<Integer> {
             paramLabel = "N|FRACTION",
             description = "Images held out from the end of the training data for validation and preset"
                     + " calibration: a count (5000) or a fraction (0.1). Default: 0.1, at least 500 and at most 5000"
-                    + " images (a fifth of the data when that is less than 500)")
+                    + " images (a fifth of the data when that is less than 500). Image folders: taken from a fixed"
+                    + " shuffle of train/, or none when DIR has its own val/")
     String validation;
 
     @Option(

@@ -106,6 +106,10 @@ record TrainingData(
         ImageSet trainImages = decode(train, channels, size, threads, progress, err);
         ImageSet validationImages = decode(validation, channels, size, threads, progress, err);
         ImageSet testImages = decode(test, channels, size, threads, progress, err);
+        // Decoding leaves the heap grown by a picture's worth of garbage per image; a full collection now
+        // gives it back to the system before libtorch allocates (60,000 64x64 pictures: peak RSS in
+        // docs/BENCHMARKS.md).
+        System.gc();
         List<String> labels =
                 data.labels != null ? data.labelsFor(layout.classes().size()) : layout.classes();
         return new TrainingData(

@@ -11,7 +11,9 @@ import io.lctserve.trainer.nn.StagedNetwork;
 /** Runs a trained network in inference mode (batch norm on running statistics) in DJL. */
 public final class DjlStagedForward {
 
-    private static final int BATCH = 500;
+    /** Images per forward pass: 500 of 28x28 grey, fewer of larger images (31 of 64x64 RGB), so memory stays bounded. */
+    private static final int BATCH_VALUES = 500 * 784;
+
     private final StagedNetwork network;
     private final NDManager manager;
 
@@ -27,8 +29,9 @@ public final class DjlStagedForward {
         float[][] out = new float[n][images.size() * classes];
         int perImage = images.pixelsPerImage();
         ParameterStore ps = new ParameterStore(manager, false);
-        for (int start = 0; start < images.size(); start += BATCH) {
-            int count = Math.min(BATCH, images.size() - start);
+        int batchSize = Math.max(1, BATCH_VALUES / perImage);
+        for (int start = 0; start < images.size(); start += batchSize) {
+            int count = Math.min(batchSize, images.size() - start);
             float[] pixels = new float[count * perImage];
             for (int i = 0; i < count; i++) {
                 images.copyScaled(start + i, pixels, i * perImage);
