@@ -20,7 +20,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code train}: the options, turned into data splits, a network and settings for a {@link TrainingRun}. */
+/**
+ * {@code train}: the options, turned into data splits, a network and settings for a {@link TrainingRun}.
+ * Its length is the options' declarations and help texts (two thirds of it); what they do lives in
+ * {@link TrainingData}, {@link TrainChoices}, {@link DataFit} and {@link TrainingRun}.
+ */
 @Command(
         name = "train",
         mixinStandardHelpOptions = true,
