@@ -3,8 +3,8 @@ package io.lctserve.core.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.lctserve.core.data.ImageFolderDataset.Decoded;
 import io.lctserve.core.data.ImageFolderDataset.Layout;
+import io.lctserve.core.data.ImageFolderReader.Decoded;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -30,13 +30,13 @@ class ImageFolderDatasetTest {
         assertThat(layout.validation()).isNull();
 
         var survey =
-                ImageFolderDataset.survey(List.of(layout.train(), layout.test()), 2, ImageFolderDataset.Progress.NONE);
+                ImageFolderReader.survey(List.of(layout.train(), layout.test()), 2, ImageFolderReader.Progress.NONE);
         assertThat(survey.colour()).isZero();
         assertThat(survey.grey()).isEqualTo(80);
         assertThat(survey.sizes()).containsExactly(java.util.Map.entry("28x28", 80));
 
         AtomicInteger seen = new AtomicInteger();
-        Decoded test = ImageFolderDataset.decode(layout.test(), 1, 28, 28, 2, (step, done, total) -> seen.set(done));
+        Decoded test = ImageFolderReader.decode(layout.test(), 1, 28, 28, 2, (step, done, total) -> seen.set(done));
         assertThat(test.skipped()).isEmpty();
         assertThat(seen.get()).isEqualTo(30);
         // PNG is lossless: those pictures are the IDX bytes they were written from
@@ -75,8 +75,8 @@ class ImageFolderDatasetTest {
         ImageFolders.shapes(dir, 7, 1, 20, true);
         Layout layout = ImageFolderDataset.scan(dir);
 
-        var survey = ImageFolderDataset.survey(List.of(layout.train()), 2, ImageFolderDataset.Progress.NONE);
-        Decoded decoded = ImageFolderDataset.decode(layout.train(), 3, 20, 20, 2, ImageFolderDataset.Progress.NONE);
+        var survey = ImageFolderReader.survey(List.of(layout.train()), 2, ImageFolderReader.Progress.NONE);
+        Decoded decoded = ImageFolderReader.decode(layout.train(), 3, 20, 20, 2, ImageFolderReader.Progress.NONE);
 
         assertThat(survey.colour()).isEqualTo(28);
         assertThat(survey.sizes()).containsEntry("20x20", 24).containsEntry("25x30", 4);
@@ -92,16 +92,16 @@ class ImageFolderDatasetTest {
         Files.write(bad, Arrays.copyOf(Files.readAllBytes(bad), 30));
         Files.writeString(dir.resolve("train/square/1.png"), "text");
 
-        Decoded decoded = ImageFolderDataset.decode(
-                ImageFolderDataset.scan(dir).train(), 3, 12, 12, 2, ImageFolderDataset.Progress.NONE);
+        Decoded decoded = ImageFolderReader.decode(
+                ImageFolderDataset.scan(dir).train(), 3, 12, 12, 2, ImageFolderReader.Progress.NONE);
 
         assertThat(decoded.images().size()).isEqualTo(238);
         assertThat(decoded.skipped()).hasSize(2).anyMatch(s -> s.startsWith(bad.toString()));
 
         Files.writeString(dir.resolve("train/square/2.png"), "text");
         Files.writeString(dir.resolve("train/square/3.png"), "text");
-        assertThatThrownBy(() -> ImageFolderDataset.decode(
-                        ImageFolderDataset.scan(dir).train(), 3, 12, 12, 2, ImageFolderDataset.Progress.NONE))
+        assertThatThrownBy(() -> ImageFolderReader.decode(
+                        ImageFolderDataset.scan(dir).train(), 3, 12, 12, 2, ImageFolderReader.Progress.NONE))
                 .isInstanceOf(DataSetException.class)
                 .hasMessageStartingWith("4 of the 240 pictures in train/ are unreadable (more than 1%");
     }
@@ -139,7 +139,7 @@ class ImageFolderDatasetTest {
 
     @Test
     void aSetTooBigForTheHeapIsRefusedSayingWhatToChange() {
-        assertThatThrownBy(() -> ImageFolderDataset.requireMemory(3_000_000, 3, 224, 224, "train/"))
+        assertThatThrownBy(() -> ImageFolderReader.requireMemory(3_000_000, 3, 224, 224, "train/"))
                 .isInstanceOf(DataSetException.class)
                 .hasMessageContaining("train/: 3,000,000 images of 3x224x224 need 420.57 GiB as bytes")
                 .hasMessageContaining("use a smaller --image-size, fewer images (--limit), or more memory");

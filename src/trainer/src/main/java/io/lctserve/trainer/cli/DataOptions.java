@@ -2,9 +2,10 @@ package io.lctserve.trainer.cli;
 
 import io.lctserve.core.data.IdxDataset;
 import io.lctserve.core.data.ImageFolderDataset;
-import io.lctserve.core.data.ImageFolderDataset.Decoded;
 import io.lctserve.core.data.ImageFolderDataset.Layout;
 import io.lctserve.core.data.ImageFolderDataset.Split;
+import io.lctserve.core.data.ImageFolderReader;
+import io.lctserve.core.data.ImageFolderReader.Decoded;
 import io.lctserve.core.data.ImageSet;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.core.manifest.Preprocess;
@@ -106,7 +107,7 @@ final class DataOptions {
 
     private ImageSet decode(Split split, Manifest model, PrintWriter err) throws IOException {
         List<Long> shape = model.input().shape();
-        Decoded decoded = ImageFolderDataset.decode(
+        Decoded decoded = ImageFolderReader.decode(
                 split,
                 shape.get(1).intValue(),
                 shape.get(2).intValue(),

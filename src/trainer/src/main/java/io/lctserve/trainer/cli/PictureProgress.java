@@ -1,6 +1,6 @@
 package io.lctserve.trainer.cli;
 
-import io.lctserve.core.data.ImageFolderDataset;
+import io.lctserve.core.data.ImageFolderReader;
 import java.io.PrintWriter;
 import java.util.Locale;
 
@@ -8,7 +8,7 @@ import java.util.Locale;
  * The progress of reading an image folder: a bar redrawn in place on a terminal, a line per tenth
  * on a log, and the rate when a step ends (the number a decoding benchmark reads).
  */
-final class PictureProgress implements ImageFolderDataset.Progress {
+final class PictureProgress implements ImageFolderReader.Progress {
 
     private static final int WIDTH = 24;
     private final PrintWriter out;

@@ -2,10 +2,11 @@ package io.lctserve.trainer.cli;
 
 import io.lctserve.core.data.IdxDataset;
 import io.lctserve.core.data.ImageFolderDataset;
-import io.lctserve.core.data.ImageFolderDataset.Decoded;
 import io.lctserve.core.data.ImageFolderDataset.Layout;
 import io.lctserve.core.data.ImageFolderDataset.Split;
-import io.lctserve.core.data.ImageFolderDataset.Survey;
+import io.lctserve.core.data.ImageFolderReader;
+import io.lctserve.core.data.ImageFolderReader.Decoded;
+import io.lctserve.core.data.ImageFolderReader.Survey;
 import io.lctserve.core.data.ImageSet;
 import io.lctserve.core.manifest.Preprocess;
 import java.io.IOException;
@@ -73,7 +74,7 @@ record TrainingData(
         }
         int threads = Runtime.getRuntime().availableProcessors();
         PictureProgress progress = new PictureProgress(err);
-        Survey survey = ImageFolderDataset.survey(splits, threads, progress);
+        Survey survey = ImageFolderReader.survey(splits, threads, progress);
         int channels = channels(c.channels(), survey, err);
         int[] size = c.imageSize() != null ? size(c.imageSize()) : size(survey, err);
 
@@ -119,7 +120,7 @@ record TrainingData(
     private static ImageSet decode(
             Split split, int channels, int[] size, int threads, PictureProgress progress, PrintWriter err)
             throws IOException {
-        Decoded decoded = ImageFolderDataset.decode(split, channels, size[0], size[1], threads, progress);
+        Decoded decoded = ImageFolderReader.decode(split, channels, size[0], size[1], threads, progress);
         DataOptions.reportSkipped(decoded, split, err);
         return decoded.images();
     }
