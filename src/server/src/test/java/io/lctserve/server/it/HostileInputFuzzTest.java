@@ -34,18 +34,24 @@ class HostileInputFuzzTest {
 
     static ConfigurableApplicationContext context;
     static Http http;
+    static int port;
 
     /** With {@code -Dlctserve.fuzz.port=N}, a server already running on port N (to watch its memory). */
     @BeforeAll
     static void start() {
         Integer external = Integer.getInteger("lctserve.fuzz.port");
         if (external != null) {
-            http = new Http(external);
+            port = external;
         } else {
             context = new SpringApplicationBuilder(LctServeApplication.class)
-                    .run("--server.port=0", "--lctserve.max-request-bytes=65536", "--lctserve.max-batch=8");
-            http = new Http(Integer.parseInt(context.getEnvironment().getProperty("local.server.port")));
+                    .run(
+                            "--server.port=0",
+                            "--lctserve.max-request-bytes=65536",
+                            "--lctserve.max-batch=8",
+                            "--lctserve.body-read-timeout=1s");
+            port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
         }
+        http = new Http(port);
         System.out.println("HostileInputFuzzTest seed " + SEED + " (replay with -Dlctserve.fuzz.seed=" + SEED + ")");
     }
 
@@ -226,6 +232,105 @@ class HostileInputFuzzTest {
         int shift = r.nextInt(12);
         int declared = shift == 0 ? -1 : shift < 6 ? head.length : head.length + r.nextInt(400) - 3;
         return new Binary(body, declared);
+    }
+
+    // ---- transfer framing ----
+
+    /**
+     * Chunked bodies broken on the wire, over raw sockets (16 at a time: a body that never ends is
+     * answered at the body-read timeout): every one answered, none with a 5xx.
+     */
+    @Test
+    void brokenTransferFramingIsAnsweredCleanly() throws Exception {
+        Random random = new Random(SEED ^ "framing".hashCode());
+        List<String> requests = java.util.stream.IntStream.range(0, 600)
+                .mapToObj(i -> framed(random))
+                .toList();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            List<java.util.concurrent.Future<RawHttp.Raw>> answers = requests.stream()
+                    .map(request -> pool.submit(
+                            () -> RawHttp.exchange(port, request.getBytes(StandardCharsets.ISO_8859_1), 30_000)))
+                    .toList();
+            for (int i = 0; i < requests.size(); i++) {
+                String context = "framing #" + i + " (seed " + SEED + "): " + shown(requests.get(i));
+                RawHttp.Raw r;
+                try {
+                    r = answers.get(i).get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new AssertionError(context + " -> " + e.getCause().getMessage(), e);
+                }
+                assertThat(r.status()).as(context + " -> " + r).isIn(200, 400, 408, 413);
+                assertThat(r.body()).as(context).startsWith("{");
+                if (r.status() != 200) {
+                    assertThat(r.body()).as(context).contains("\"error\":");
+                }
+                assertThat(r.body()).as(context).doesNotContain(INTERNAL);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** A valid JSON or binary request, sent chunked, with one to three things wrong with its framing. */
+    static String framed(Random r) {
+        boolean binary = r.nextBoolean();
+        String body = binary ? new String(binaryBody(r).body(), StandardCharsets.ISO_8859_1) : VALID;
+        List<String> sizes = new java.util.ArrayList<>();
+        List<String> data = new java.util.ArrayList<>();
+        for (int at = 0; at < body.length(); ) {
+            int n = Math.min(body.length() - at, 1 + r.nextInt(300));
+            sizes.add(Integer.toHexString(n));
+            data.add(body.substring(at, at + n));
+            at += n;
+        }
+        StringBuilder headers = new StringBuilder("Transfer-Encoding: chunked\r\n");
+        String eol = "\r\n";
+        String trailer = "";
+        String after = "";
+        boolean last = true;
+        String[] garbage = {"zz", "-1", "ffffffffffffffffff", "", " ", "0x10", "1 0", "+5", "\u0661", "10;", "g", "\t8"
+        };
+        String[] codings = {"chunked, chunked", "gzip", " chunked", "Chunked", "chunked\r\nTransfer-Encoding: gzip"};
+        for (int m = 1 + r.nextInt(3); m > 0; m--) {
+            int at = r.nextInt(sizes.size());
+            switch (r.nextInt(10)) {
+                case 0 -> sizes.set(at, garbage[r.nextInt(garbage.length)]);
+                case 1 ->
+                    sizes.set(at, Integer.toHexString(Math.max(0, data.get(at).length() + r.nextInt(17) - 8)));
+                case 2 -> last = false;
+                case 3 ->
+                    data.set(
+                            at, data.get(at).substring(0, r.nextInt(data.get(at).length() + 1)));
+                case 4 -> eol = r.nextBoolean() ? "\n" : "\r";
+                case 5 -> trailer = r.nextBoolean() ? "X-Check: 1\r\n" : "X Check\r\n";
+                case 6 -> sizes.set(at, sizes.get(at) + (r.nextBoolean() ? ";name=value" : ";\"open"));
+                case 7 ->
+                    headers.append("Content-Length: ")
+                            .append(r.nextInt(2 * body.length()))
+                            .append("\r\n");
+                case 8 ->
+                    headers.replace(
+                            0, headers.length(), "Transfer-Encoding: " + codings[r.nextInt(codings.length)] + "\r\n");
+                default -> after = "GET /v2 HTTP/1.1\r\nHost: x\r\n\r\n".substring(0, r.nextInt(30));
+            }
+        }
+        StringBuilder request = new StringBuilder(
+                        "POST " + INFER + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n")
+                .append(
+                        binary
+                                ? "Content-Type: application/octet-stream\r\nInference-Header-Content-Length: "
+                                        + body.indexOf("}]}") + 3 + "\r\n"
+                                : "Content-Type: application/json\r\n")
+                .append(headers)
+                .append("\r\n");
+        for (int i = 0; i < sizes.size(); i++) {
+            request.append(sizes.get(i)).append(eol).append(data.get(i)).append(i == sizes.size() - 1 ? "\r\n" : eol);
+        }
+        if (last) {
+            request.append("0\r\n").append(trailer).append("\r\n");
+        }
+        return request.append(after).toString();
     }
 
     // ---- image uploads ----

@@ -2,15 +2,9 @@ package io.lctserve.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
+import io.lctserve.server.it.RawHttp.Raw;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -29,51 +23,8 @@ class HttpEdgeTest {
     @LocalServerPort
     int port;
 
-    /** A raw HTTP/1.1 exchange: status, headers (lower-case names), body. */
-    record Raw(int status, Map<String, String> headers, String body) {}
-
     Raw send(String request) throws IOException {
-        try (Socket socket = new Socket("localhost", port)) {
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            ByteArrayOutputStream all = new ByteArrayOutputStream();
-            byte[] buffer = new byte[8192];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                all.write(buffer, 0, n);
-            }
-            String text = all.toString(StandardCharsets.UTF_8);
-            int split = text.indexOf("\r\n\r\n");
-            String[] head = text.substring(0, split).split("\r\n");
-            Map<String, String> headers = new LinkedHashMap<>();
-            for (int i = 1; i < head.length; i++) {
-                int colon = head[i].indexOf(':');
-                headers.put(
-                        head[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
-                        head[i].substring(colon + 1).trim());
-            }
-            String body = text.substring(split + 4);
-            if ("chunked".equals(headers.get("transfer-encoding"))) {
-                body = unchunk(body);
-            }
-            return new Raw(Integer.parseInt(head[0].split(" ")[1]), headers, body);
-        }
-    }
-
-    private static String unchunk(String body) {
-        StringBuilder out = new StringBuilder();
-        int at = 0;
-        while (true) {
-            int eol = body.indexOf("\r\n", at);
-            int size = Integer.parseInt(body.substring(at, eol).trim(), 16);
-            if (size == 0) {
-                return out.toString();
-            }
-            out.append(body, eol + 2, eol + 2 + size);
-            at = eol + 2 + size + 2;
-        }
+        return RawHttp.exchange(port, request);
     }
 
     private static String request(String method, String target, String headers, String body) {
@@ -82,7 +33,7 @@ class HttpEdgeTest {
                 + "\r\n" + (body == null ? "" : body);
     }
 
-    private static void assertJsonError(Raw r, int status, String message) {
+    static void assertJsonError(Raw r, int status, String message) {
         assertThat(r.status()).as(r.body()).isEqualTo(status);
         assertThat(r.headers().get("content-type")).startsWith("application/json");
         assertThat(r.body()).startsWith("{\"error\":").contains(message);

@@ -68,7 +68,8 @@ class SlowClientsTest {
             assertThat(answer).startsWith("HTTP/1.1 408");
             assertThat(answer)
                     .contains("{\"error\":\"the request body did not arrive within 3000 ms"
-                            + " (lctserve.body-read-timeout)\"}");
+                            + " (lctserve.body-read-timeout): 1 of its " + body.length()
+                            + " bytes (Content-Length) came\"}");
         }
     }
 

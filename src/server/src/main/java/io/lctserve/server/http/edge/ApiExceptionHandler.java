@@ -1,6 +1,8 @@
 package io.lctserve.server.http.edge;
 
+import io.lctserve.server.config.LctServeProperties;
 import io.lctserve.server.inference.InferenceException;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.Map;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
@@ -31,6 +33,12 @@ import tools.jackson.core.JacksonException;
 public class ApiExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+    private final long bodyReadTimeoutMillis;
+
+    public ApiExceptionHandler(LctServeProperties properties) {
+        this.bodyReadTimeoutMillis = properties.bodyReadTimeout().toMillis();
+    }
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<Map<String, String>> api(ApiException e) {
@@ -107,7 +115,11 @@ public class ApiExceptionHandler {
     }
 
     @ExceptionHandler(MultipartException.class)
-    ResponseEntity<Map<String, String>> multipart(MultipartException e) {
+    ResponseEntity<Map<String, String>> multipart(MultipartException e, HttpServletRequest request) {
+        ApiException body = BodyProblem.ofUpload(e, request, bodyReadTimeoutMillis);
+        if (body != null) {
+            return api(body); // Tomcat answers a failed read with an error dispatch, which says this
+        }
         return error(HttpStatus.BAD_REQUEST, "malformed multipart request: " + firstLine(e.getMessage()));
     }
 

@@ -62,10 +62,7 @@ public class BodyReadingFilter extends OncePerRequestFilter {
             return;
         }
         long length = request.getContentLengthLong();
-        String transfer = request.getHeader("Transfer-Encoding");
-        boolean chunked =
-                transfer != null && transfer.toLowerCase(java.util.Locale.ROOT).contains("chunked");
-        if ((length <= 0 && !chunked) || !request.isAsyncSupported()) {
+        if ((length <= 0 && !BodyProblem.isChunked(request)) || !request.isAsyncSupported()) {
             chain.doFilter(request, response); // nothing to wait for
             return;
         }
@@ -87,12 +84,16 @@ public class BodyReadingFilter extends OncePerRequestFilter {
                 return;
             }
         }
-        readWithoutAThread(request, response, in, body);
+        readWithoutAThread(request, response, in, body, length);
     }
 
     /** The rest of the body, read as it arrives without holding a thread, then handed on by a dispatch. */
     private void readWithoutAThread(
-            HttpServletRequest request, HttpServletResponse response, ServletInputStream in, ByteArrayOutputStream body)
+            HttpServletRequest request,
+            HttpServletResponse response,
+            ServletInputStream in,
+            ByteArrayOutputStream body,
+            long length)
             throws IOException {
         AsyncContext async = request.startAsync();
         async.setTimeout(timeoutMillis);
@@ -101,11 +102,8 @@ public class BodyReadingFilter extends OncePerRequestFilter {
             @Override
             public void onTimeout(AsyncEvent event) throws IOException {
                 if (answered.compareAndSet(false, true)) {
-                    refuse(
-                            response,
-                            HttpServletResponse.SC_REQUEST_TIMEOUT,
-                            "the request body did not arrive within " + timeoutMillis
-                                    + " ms (lctserve.body-read-timeout)");
+                    ApiException stalled = BodyProblem.stalled(request, body.size(), timeoutMillis);
+                    refuse(response, stalled.status().value(), stalled.getMessage());
                     async.complete();
                 }
             }
@@ -150,6 +148,10 @@ public class BodyReadingFilter extends OncePerRequestFilter {
 
             @Override
             public void onError(Throwable t) {
+                if (BodyProblem.framing(t) != null) {
+                    answered.set(true); // Tomcat's error path answers it, through ErrorEndpoint
+                    return;
+                }
                 if (answered.compareAndSet(false, true)) {
                     try {
                         if (t instanceof ApiException api) {
@@ -158,7 +160,11 @@ public class BodyReadingFilter extends OncePerRequestFilter {
                             refuse(
                                     response,
                                     HttpServletResponse.SC_BAD_REQUEST,
-                                    "the request body could not be read to its end");
+                                    length > 0
+                                            ? "the request body ended after " + body.size() + " of its " + length
+                                                    + " bytes (Content-Length)"
+                                            : "the chunked request body ended after " + body.size()
+                                                    + " bytes without its final zero-size chunk");
                         }
                     } catch (IOException | IllegalStateException e) {
                         // the client is gone

@@ -35,6 +35,21 @@ class EdgeConfiguration {
                 Long.toString(properties.socketReadBuffer().toBytes())));
     }
 
+    /**
+     * Uploads (multipart) are read by the framework on a request thread, not by {@link
+     * BodyReadingFilter}: a socket read there waits at most {@code lctserve.body-read-timeout} for
+     * the next bytes (Tomcat's default is its 60 s connection timeout), then {@link BodyProblem}.
+     */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> uploadReadTimeout(LctServeProperties properties) {
+        return factory -> factory.addConnectorCustomizers(connector -> {
+            connector.setProperty("disableUploadTimeout", "false");
+            connector.setProperty(
+                    "connectionUploadTimeout",
+                    Long.toString(properties.bodyReadTimeout().toMillis()));
+        });
+    }
+
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> jsonErrorPages() {
         return factory -> factory.addContextCustomizers(context -> {

@@ -3,6 +3,7 @@ package io.lctserve.server.http.edge;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ErrorReportValve;
@@ -20,17 +21,56 @@ public class JsonErrorReportValve extends ErrorReportValve {
         if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
             return;
         }
+        String coding = request.getHeader("Transfer-Encoding");
+        if (status == 501 && coding != null) {
+            // Tomcat's answer to a transfer coding it does not implement. Where chunked is not the last
+            // coding RFC 9112 (6.1) asks for 400; where it is, 501 is only its suggestion: the client's
+            // choice of coding is its mistake here, never a server error an operator is paged for.
+            status = 400;
+            response.setStatus(status);
+        }
         try {
             response.setContentType("application/json");
             response.setCharacterEncoding(StandardCharsets.UTF_8.name());
             Writer writer = response.getReporter();
             if (writer != null) {
-                writer.write("{\"error\":\"" + message(status) + "\"}");
+                writer.write(
+                        "{\"error\":\"" + (status == 400 ? badRequest(request, failure) : message(status)) + "\"}");
                 response.finishResponse();
             }
         } catch (IOException | IllegalStateException e) {
             // the client is gone or the response cannot be written: nothing more to say
         }
+    }
+
+    /**
+     * A body whose chunked framing broke while a controller read it (an upload), or a Content-Length
+     * Tomcat refused before any filter ran: say which.
+     */
+    private static String badRequest(Request request, Throwable failure) {
+        ApiException framing = BodyProblem.framing(failure);
+        if (framing != null) {
+            return framing.getMessage();
+        }
+        String coding = String.join(", ", Collections.list(request.getHeaders("Transfer-Encoding")));
+        if (!coding.isEmpty() && !coding.trim().equalsIgnoreCase("chunked")) {
+            return "malformed request framing: Transfer-Encoding '" + coding.replaceAll("[^ -~]|[\"\\\\]", "?")
+                    + "' is not supported; send the body with Content-Length or Transfer-Encoding: chunked";
+        }
+        var lengths = request.getHeaders("Content-Length");
+        int count = 0;
+        boolean number = true;
+        while (lengths != null && lengths.hasMoreElements()) {
+            count++;
+            number &= lengths.nextElement().trim().matches("[0-9]{1,18}");
+        }
+        if (count > 1) {
+            return "malformed request framing: Content-Length is given " + count + " times";
+        }
+        if (count == 1 && !number) {
+            return "malformed request framing: Content-Length must be a non-negative decimal number of bytes";
+        }
+        return message(400);
     }
 
     static String message(int status) {
