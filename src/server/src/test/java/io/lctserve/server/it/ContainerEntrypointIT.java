@@ -89,6 +89,13 @@ class ContainerEntrypointIT {
                 .redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("server.log").toFile());
         pb.environment().put("APP_DIR", app.toString());
+        // the image's memory settings, so that a flag the JVM refuses fails here, not in a cluster
+        String dockerfile = Files.readString(DOCKERFILE);
+        for (String name : new String[] {"JAVA_MEMORY_OPTS", "MALLOC_ARENA_MAX"}) {
+            Matcher set = Pattern.compile(name + "=(\"[^\"]*\"|\\S+)").matcher(dockerfile);
+            assertThat(set.find()).as(name + " in " + DOCKERFILE).isTrue();
+            pb.environment().put(name, set.group(1).replace("\"", ""));
+        }
         pb.environment()
                 .put(
                         "LCTSERVE_MODEL_REPOSITORY",
