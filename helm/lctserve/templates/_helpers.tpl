@@ -45,3 +45,29 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "lctserve.terminationGracePeriod" -}}
 {{- add .Values.preStopSleepSeconds .Values.server.drainSeconds .Values.server.shutdownTimeoutSeconds 10 }}
 {{- end }}
+
+{{/* The KServe serving runtime's name. */}}
+{{- define "lctserve.kserveRuntimeName" -}}
+{{- default "lctserve" .Values.kserve.runtime.name }}
+{{- end }}
+
+{{/* Prometheus label selector for the chart's own pods (as the ServiceMonitor labels them). */}}
+{{- define "lctserve.deploymentSelector" -}}
+{{- default (printf "namespace=\"%s\",service=\"%s\"" .Release.Namespace (include "lctserve.fullname" .)) .Values.keda.prometheus.selector }}
+{{- end }}
+
+{{/* Prometheus label selector for the example InferenceService's predictor pods. */}}
+{{- define "lctserve.kserveSelector" -}}
+{{- default (printf "namespace=\"%s\",pod=~\"%s-predictor-.*\"" .Release.Namespace .Values.kserve.inferenceService.name) .Values.keda.prometheus.selector }}
+{{- end }}
+
+{{/* Requests in flight, summed over the pods (KEDA divides by the replicas for AverageValue). */}}
+{{- define "lctserve.inFlightQuery" -}}
+sum(lctserve_inflight{ {{- .selector -}} })
+{{- end }}
+
+{{/* Average wait before computing over the last minute, across the pods. */}}
+{{- define "lctserve.queueWaitQuery" -}}
+sum(rate(lctserve_queue_seconds_sum{ {{- .selector -}} }[1m])) / clamp_min(sum(rate(lctserve_queue_seconds_count{ {{- .selector -}} }[1m])), 1)
+{{- end }}
+

@@ -1,5 +1,6 @@
 package io.lctserve.server;
 
+import io.lctserve.server.config.KServeArguments;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -10,6 +11,6 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class LctServeApplication {
 
     public static void main(String[] args) {
-        SpringApplication.run(LctServeApplication.class, args);
+        SpringApplication.run(LctServeApplication.class, KServeArguments.translate(args));
     }
 }

@@ -22,14 +22,17 @@ import java.util.Set;
 final class ManifestCheck {
 
     private final Path folder;
+    private final boolean namedByFolders;
     private final List<Problem> problems = new ArrayList<>();
 
-    private ManifestCheck(Path folder) {
+    private ManifestCheck(Path folder, boolean namedByFolders) {
         this.folder = folder;
+        this.namedByFolders = namedByFolders;
     }
 
-    static List<Problem> problems(Path folder, Manifest m) {
-        ManifestCheck check = new ManifestCheck(folder);
+    /** With {@code namedByFolders} false, the name and version need not match the folders (they are given). */
+    static List<Problem> problems(Path folder, Manifest m, boolean namedByFolders) {
+        ManifestCheck check = new ManifestCheck(folder, namedByFolders);
         check.manifest(m);
         return check.problems;
     }
@@ -59,7 +62,8 @@ final class ManifestCheck {
     private void folderName(String field, String value, Path dir) {
         if (value == null || value.isBlank()) {
             problem(field, "missing");
-        } else if (dir != null
+        } else if (namedByFolders
+                && dir != null
                 && dir.getFileName() != null
                 && !dir.getFileName().toString().equals(value)) {
             problem(

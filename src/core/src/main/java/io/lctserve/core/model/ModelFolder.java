@@ -26,10 +26,23 @@ public final class ModelFolder {
 
     /** Reads and validates the model in {@code folder}, or says everything that is wrong with it. */
     public static StagedModel load(Path folder) throws InvalidModelException {
+        return load(folder, true);
+    }
+
+    /**
+     * Like {@link #load(Path)}, but the manifest's name and version need not match the folders: for a
+     * model placed where a platform put it (KServe's {@code /mnt/models}), served under a name given
+     * to the server.
+     */
+    public static StagedModel loadUnnamed(Path folder) throws InvalidModelException {
+        return load(folder, false);
+    }
+
+    private static StagedModel load(Path folder, boolean namedByFolders) throws InvalidModelException {
         List<Problem> problems = new ArrayList<>();
         Manifest manifest = readManifest(folder, problems);
         if (manifest != null) {
-            problems.addAll(check(folder, manifest));
+            problems.addAll(check(folder, manifest, namedByFolders));
         }
         if (!problems.isEmpty()) {
             throw new InvalidModelException(folder, problems);
@@ -39,15 +52,15 @@ public final class ModelFolder {
 
     /** Validates a manifest that is about to be written into {@code folder}, graphs included. */
     public static void validate(Path folder, Manifest manifest) throws InvalidModelException {
-        List<Problem> problems = check(folder, manifest);
+        List<Problem> problems = check(folder, manifest, true);
         if (!problems.isEmpty()) {
             throw new InvalidModelException(folder, problems);
         }
     }
 
     /** The graphs are read only once the manifest is sound: their checks rely on its fields. */
-    private static List<Problem> check(Path folder, Manifest manifest) {
-        List<Problem> problems = ManifestCheck.problems(folder, manifest);
+    private static List<Problem> check(Path folder, Manifest manifest, boolean namedByFolders) {
+        List<Problem> problems = ManifestCheck.problems(folder, manifest, namedByFolders);
         return problems.isEmpty() ? GraphChainCheck.problems(folder, manifest) : problems;
     }
 

@@ -99,6 +99,37 @@ class ModelFolderTest {
         assertThat(ModelRepository.versionFolders(repo)).containsExactly(repo.resolve("other/7"), folder);
     }
 
+    @Test
+    void aRepositoryAModelsVersionFoldersAndOneVersionsFilesAreEachFound() throws Exception {
+        Path folder = TinyStagedModel.write(repo); // repo/tiny/1
+        Files.createDirectories(repo.resolve(".staging/2"));
+        assertThat(ModelRepository.entries(repo, "given"))
+                .containsExactly(new ModelRepository.Entry("tiny", "1", folder, true));
+
+        Path tiny = repo.resolve("tiny"); // as KServe leaves a model whose storage holds <version>/
+        assertThat(ModelRepository.entries(tiny, "given"))
+                .containsExactly(new ModelRepository.Entry("given", "1", folder, false));
+        assertThat(ModelRepository.entries(tiny, null))
+                .as("without a name given, the manifest's")
+                .containsExactly(new ModelRepository.Entry("tiny", "1", folder, false));
+
+        // as KServe leaves a model whose storage holds one version's files: the version is the manifest's
+        assertThat(ModelRepository.entries(folder, "given"))
+                .containsExactly(new ModelRepository.Entry("given", "1", folder, false));
+    }
+
+    @Test
+    void aModelOutsideARepositoryIsLoadedWithoutItsFolderNames() throws Exception {
+        Path folder = TinyStagedModel.write(repo);
+        Path moved = Files.move(folder.getParent(), repo.resolve("mnt-models")).resolve("1");
+        Path renamed = Files.move(moved, moved.resolveSibling("7"));
+
+        assertThatThrownBy(() -> ModelFolder.load(renamed))
+                .hasMessageContaining("does not match its folder \"mnt-models\"")
+                .hasMessageContaining("does not match its folder \"7\"");
+        assertThat(ModelFolder.loadUnnamed(renamed).manifest().name()).isEqualTo("tiny");
+    }
+
     static Stream<Arguments> brokenFolders() {
         return Stream.of(
                 broken(

@@ -17,7 +17,10 @@ import org.springframework.validation.annotation.Validated;
 /**
  * Server settings under {@code lctserve.*}.
  *
- * @param modelRepository folder holding {@code <name>/<version>/} model folders
+ * @param modelRepository folder holding {@code <name>/<version>/} model folders, or one model as
+ *     KServe's storage initializer leaves it ({@code <version>/} folders, or one version's files)
+ * @param modelName the name the model of a one-model folder is served under (KServe passes the
+ *     InferenceService's name); empty: its manifest's name. A repository's names are its folders'
  * @param defaultPreset preset used by early exit when a request names neither threshold nor preset
  *     (falls back to {@code defaultThreshold} for a model without that preset)
  * @param defaultThreshold confidence every head must reach when no preset applies
@@ -48,6 +51,7 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("lctserve")
 public record LctServeProperties(
         @NotNull @DefaultValue("models") Path modelRepository,
+        @DefaultValue("") String modelName,
         @NotNull @DefaultValue("balanced") String defaultPreset,
         @DecimalMin("0.0") @DecimalMax("1.0") @DefaultValue("0.9") double defaultThreshold,
         @Min(1) @DefaultValue("1") int intraOpThreads,

@@ -2,6 +2,8 @@ package io.lctserve.server.inference;
 
 import io.lctserve.server.config.LctServeProperties;
 import io.lctserve.server.model.LoadedModel;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -22,9 +24,17 @@ public class Admission {
     public Admission(
             BatchingEngine batching,
             LctServeProperties properties,
-            @Value("${server.tomcat.threads.max:200}") int requestThreads) {
+            @Value("${server.tomcat.threads.max:200}") int requestThreads,
+            MeterRegistry meters) {
         this.batching = batching;
         this.maxInFlight = properties.maxInFlight(requestThreads);
+        // What an autoscaler watches (KEDA, the chart's keda.inFlight): the load as lctserve counts it
+        Gauge.builder("lctserve.inflight", inFlight, AtomicInteger::get)
+                .description("Inference calls taken and not yet answered, HTTP and gRPC together")
+                .register(meters);
+        Gauge.builder("lctserve.inflight.limit", () -> maxInFlight)
+                .description("Inference calls taken at most at once (lctserve.max-in-flight); more are refused")
+                .register(meters);
     }
 
     /** Why a call for {@code model} (null: one the server does not serve) would be refused now; null if taken. */

@@ -32,17 +32,23 @@ public final class LoadedModel implements AutoCloseable {
     private boolean closed; // guarded by this
 
     private final byte[] samples;
+    private final String name;
 
-    private LoadedModel(StagedSessions sessions) {
+    private LoadedModel(StagedSessions sessions, String name) {
         this.sessions = sessions;
+        this.name = name;
         this.samples = readSamples(sessions.model().folder().resolve(ModelFolder.SAMPLES_FILE));
         this.predictor = new ProgressivePredictor(sessions);
-        sessions.manifest().presets().forEach((name, preset) -> presets.put(name, ExitRule.of(preset)));
+        sessions.manifest().presets().forEach((preset, rule) -> presets.put(preset, ExitRule.of(rule)));
     }
 
-    /** Opens every graph and runs each stage a few times, so that the first request pays no one-time cost. */
-    static LoadedModel open(StagedModel model, SessionSettings settings, int warmUpRounds) throws OrtException {
-        LoadedModel loaded = new LoadedModel(StagedSessions.open(model, settings));
+    /**
+     * Opens every graph and runs each stage a few times, so that the first request pays no one-time
+     * cost; served as {@code name} (the manifest's, or the one a one-model folder is given).
+     */
+    static LoadedModel open(StagedModel model, String name, SessionSettings settings, int warmUpRounds)
+            throws OrtException {
+        LoadedModel loaded = new LoadedModel(StagedSessions.open(model, settings), name);
         try {
             loaded.predictor.warmUp(warmUpRounds);
         } catch (OrtException | RuntimeException e) {
@@ -80,7 +86,7 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     public String name() {
-        return manifest().name();
+        return name;
     }
 
     public String version() {

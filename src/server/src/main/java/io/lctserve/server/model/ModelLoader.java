@@ -3,6 +3,7 @@ package io.lctserve.server.model;
 import ai.onnxruntime.OrtException;
 import io.lctserve.core.model.InvalidModelException;
 import io.lctserve.core.model.ModelFolder;
+import io.lctserve.core.model.ModelRepository;
 import io.lctserve.runtime.SessionSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,10 +55,16 @@ final class ModelLoader {
         }
     }
 
-    /** Opens and warms up the model in {@code folder}, which the repository names {@code key} ({@code name/version}). */
-    LoadedModel open(Path folder, String key) throws LoadFailure {
+    /** Opens and warms up the model version {@code entry}, served as its key ({@code name/version}). */
+    LoadedModel open(ModelRepository.Entry entry) throws LoadFailure {
+        Path folder = entry.folder();
+        String key = entry.key();
         try {
-            LoadedModel model = LoadedModel.open(ModelFolder.load(folder), settings, WARM_UP_ROUNDS);
+            LoadedModel model = LoadedModel.open(
+                    entry.namedByFolders() ? ModelFolder.load(folder) : ModelFolder.loadUnnamed(folder),
+                    entry.name(),
+                    settings,
+                    WARM_UP_ROUNDS);
             if (!key.equals(model.name() + "/" + model.version())) {
                 model.close();
                 throw new LoadFailure("model folder " + key + " holds " + model.name() + "/" + model.version());

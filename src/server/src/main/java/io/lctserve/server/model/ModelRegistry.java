@@ -24,7 +24,8 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 
 /**
- * The model repository as it is on disk: every {@code <name>/<version>} folder, loaded at startup
+ * The model repository as it is on disk: every {@code <name>/<version>} folder (or the one model of
+ * a KServe-style folder, {@link ModelRepository}), loaded at startup
  * and then followed ({@code lctserve.repository.poll-interval}). A new folder is validated and
  * served; a changed one is loaded beside the serving one and swapped in only if it is valid (a
  * corrupt replacement is refused and the old version keeps serving, the refusal listed with why);
@@ -43,6 +44,7 @@ public class ModelRegistry implements DisposableBean {
                     : a.compareTo(b));
 
     private final Path repository;
+    private final String singleModelName;
     private final ModelLoader loader;
     private final ScheduledExecutorService poller;
     // Replaced whole under the lock, read without it.
@@ -54,6 +56,7 @@ public class ModelRegistry implements DisposableBean {
 
     public ModelRegistry(LctServeProperties properties) {
         this.repository = properties.modelRepository().toAbsolutePath().normalize();
+        this.singleModelName = properties.modelName();
         this.loader = new ModelLoader(new SessionSettings(properties.intraOpThreads()));
         rescan();
         if (models.isEmpty()) {
@@ -83,14 +86,11 @@ public class ModelRegistry implements DisposableBean {
     /** Brings the served models in line with the repository folders; returns what changed, for people. */
     public synchronized List<String> rescan() {
         List<String> changes = new ArrayList<>();
-        Map<String, Path> onDisk = new TreeMap<>();
+        Map<String, ModelRepository.Entry> onDisk = new TreeMap<>();
         Map<String, String> newFailures = new LinkedHashMap<>(failures);
         try {
-            for (Path folder : ModelRepository.versionFolders(repository)) {
-                String key = repository.relativize(folder).toString().replace('\\', '/');
-                if (!key.startsWith(".") && !key.contains("/.")) { // hidden: a copy being staged, renamed in when whole
-                    onDisk.put(key, folder);
-                }
+            for (ModelRepository.Entry entry : ModelRepository.entries(repository, singleModelName)) {
+                onDisk.put(entry.key(), entry);
             }
             newFailures.remove(".");
         } catch (IOException e) {
@@ -114,19 +114,19 @@ public class ModelRegistry implements DisposableBean {
             }
         }
         // new or changed
-        for (Map.Entry<String, Path> e : onDisk.entrySet()) {
+        for (Map.Entry<String, ModelRepository.Entry> e : onDisk.entrySet()) {
             String key = e.getKey();
             if (unloaded.contains(key.substring(0, key.indexOf('/')))) {
                 continue;
             }
-            String fingerprint = ModelLoader.fingerprint(e.getValue());
+            String fingerprint = ModelLoader.fingerprint(e.getValue().folder());
             if (fingerprint.equals(fingerprints.get(key))) {
                 continue;
             }
             fingerprints.put(key, fingerprint);
             LoadedModel serving = get(next, key);
             try {
-                LoadedModel loaded = loader.open(e.getValue(), key);
+                LoadedModel loaded = loader.open(e.getValue());
                 LoadedModel old = put(next, loaded);
                 newFailures.remove(key);
                 if (old != null) {

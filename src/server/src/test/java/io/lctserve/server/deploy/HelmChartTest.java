@@ -1,18 +1,17 @@
 package io.lctserve.server.deploy;
 
+import static io.lctserve.server.deploy.Chart.path;
+import static io.lctserve.server.deploy.Chart.render;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
-import com.marcnuri.helm.TemplateCommand;
 import io.lctserve.server.config.LctServeProperties;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -20,41 +19,11 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyS
 import org.springframework.boot.support.SpringApplicationJsonEnvironmentPostProcessor;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
-import org.yaml.snakeyaml.Yaml;
 
 /** helm lint and helm template of helm/lctserve, with the rendered manifests read back and checked. */
 class HelmChartTest {
 
-    private static final Path CHART = Path.of("helm/lctserve");
-
-    /** Renders the chart with {@code --set} pairs; returns every manifest keyed by "Kind/name". */
-    private static Map<String, Map<String, Object>> render(Map<String, Object> values) {
-        TemplateCommand template = new Helm(CHART).template().withName("demo").withNamespace("serving");
-        values.forEach(template::set);
-        List<Map<String, Object>> docs = new ArrayList<>();
-        for (Object doc : new Yaml().loadAll(template.call())) {
-            if (doc != null) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> m = (Map<String, Object>) doc;
-                docs.add(m);
-            }
-        }
-        return docs.stream().collect(Collectors.toMap(d -> d.get("kind") + "/" + path(d, "metadata", "name"), d -> d));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> T path(Object node, Object... keys) {
-        Object current = node;
-        for (Object key : keys) {
-            current = key instanceof Integer i
-                    ? ((List<Object>) current).get(i)
-                    : ((Map<String, Object>) current).get(key);
-            if (current == null) {
-                return null;
-            }
-        }
-        return (T) current;
-    }
+    private static final Path CHART = Chart.PATH;
 
     private static Map<String, Object> container(Map<String, Map<String, Object>> manifests) {
         return path(manifests.get("Deployment/demo-lctserve"), "spec", "template", "spec", "containers", 0);
