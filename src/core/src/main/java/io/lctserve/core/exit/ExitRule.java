@@ -106,7 +106,7 @@ public sealed interface ExitRule permits ExitRule.MaxSoftmax, ExitRule.Entropy, 
 
         @Override
         public Preset toPreset(Double testAccuracy, Double meanMacsFraction) {
-            return new Preset(null, list(thresholds), null, null, testAccuracy, meanMacsFraction);
+            return new Preset(null, list(thresholds), null, null, testAccuracy, meanMacsFraction, null);
         }
 
         @Override
@@ -178,7 +178,7 @@ public sealed interface ExitRule permits ExitRule.MaxSoftmax, ExitRule.Entropy, 
 
         @Override
         public Preset toPreset(Double testAccuracy, Double meanMacsFraction) {
-            return new Preset(ENTROPY, null, list(bounds), null, testAccuracy, meanMacsFraction);
+            return new Preset(ENTROPY, null, list(bounds), null, testAccuracy, meanMacsFraction, null);
         }
 
         @Override
@@ -240,7 +240,7 @@ public sealed interface ExitRule permits ExitRule.MaxSoftmax, ExitRule.Entropy, 
 
         @Override
         public Preset toPreset(Double testAccuracy, Double meanMacsFraction) {
-            return new Preset(PATIENCE, null, null, heads, testAccuracy, meanMacsFraction);
+            return new Preset(PATIENCE, null, null, heads, testAccuracy, meanMacsFraction, null);
         }
     }
 }

@@ -15,6 +15,8 @@ import java.util.List;
  * @param testAccuracy accuracy of this preset on the test set
  * @param meanMacsFraction mean MACs per test sample (every graph run for it, see
  *     {@link io.lctserve.core.exit.ComputeCost}) as a fraction of the full model's
+ * @param validationDisagreement the share of validation samples this preset answers with another
+ *     class than the last head's (the full model's answer): the rate live traffic is held to
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Preset(
@@ -23,7 +25,8 @@ public record Preset(
         List<Double> entropy,
         Integer patience,
         Double testAccuracy,
-        Double meanMacsFraction) {
+        Double meanMacsFraction,
+        Double validationDisagreement) {
 
     public Preset {
         if ("entropy".equals(rule) && entropy == null && thresholds != null) {
@@ -38,7 +41,19 @@ public record Preset(
 
     /** This preset with its per-head values at four decimals, as manifests keep them. */
     public Preset rounded() {
-        return new Preset(rule, round(thresholds), round(entropy), patience, testAccuracy, meanMacsFraction);
+        return new Preset(
+                rule,
+                round(thresholds),
+                round(entropy),
+                patience,
+                testAccuracy,
+                meanMacsFraction,
+                validationDisagreement);
+    }
+
+    /** This preset with the share of validation answers that differ from the last head's. */
+    public Preset withValidationDisagreement(double rate) {
+        return new Preset(rule, thresholds, entropy, patience, testAccuracy, meanMacsFraction, rate);
     }
 
     private static List<Double> round(List<Double> values) {

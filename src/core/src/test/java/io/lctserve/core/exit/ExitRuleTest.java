@@ -88,13 +88,13 @@ class ExitRuleTest {
 
     @Test
     void manifestFormProblemsNameTheField() {
-        assertThat(ExitRule.problems(new Preset("vote", null, null, null, null, null), 2))
+        assertThat(ExitRule.problems(new Preset("vote", null, null, null, null, null, null), 2))
                 .containsExactly(new RuleProblem("rule", "unknown rule 'vote'; use max_softmax, entropy or patience"));
-        assertThat(ExitRule.problems(new Preset(null, List.of(0.5, 1.5), null, 2, null, null), 2))
+        assertThat(ExitRule.problems(new Preset(null, List.of(0.5, 1.5), null, 2, null, null, null), 2))
                 .containsExactly(
                         new RuleProblem("patience", "rule max_softmax takes no patience"),
                         new RuleProblem("thresholds[1]", "must be in [0, 1], was 1.5"));
-        assertThat(ExitRule.problems(new Preset("patience", null, null, 0, null, null), 2))
+        assertThat(ExitRule.problems(new Preset("patience", null, null, 0, null, null, null), 2))
                 .containsExactly(
                         new RuleProblem("patience", "needs how many consecutive heads must agree (1..2), was 0"));
     }

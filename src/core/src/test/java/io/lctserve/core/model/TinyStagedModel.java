@@ -80,7 +80,7 @@ public final class TinyStagedModel {
                 null,
                 stages,
                 new Evaluation("synthetic", 100, Collections.nCopies(n, 0.9), 0.91, 0.92),
-                Map.of("fast", new Preset(null, thresholds, null, null, 0.85, 0.6)),
+                Map.of("fast", new Preset(null, thresholds, null, null, 0.85, 0.6, null)),
                 Map.of("method", "hand-written"));
         ManifestJson.write(manifest, folder.resolve(ModelFolder.MANIFEST_FILE));
         return folder;

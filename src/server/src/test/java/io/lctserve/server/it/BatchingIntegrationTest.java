@@ -40,7 +40,7 @@ class BatchingIntegrationTest {
             "{\"mode\":\"full\"}",
             "{\"mode\":\"ensemble\"}",
             "{\"threshold\":0.99,\"priority\":2}",
-            "{\"preset\":\"accurate-patience\"}",
+            "{\"preset\":\"balanced-patience\"}",
             "{\"mode\":\"stage\",\"max_stage\":1}",
             "{\"preset\":\"balanced-entropy\",\"max_stage\":2}");
 

@@ -112,6 +112,7 @@ public final class ExitAnalysis {
         int right = 0;
         int lost = 0;
         int gained = 0;
+        int differing = 0;
         long macs = 0;
         for (int i = 0; i < samples; i++) {
             int k = 0;
@@ -124,10 +125,17 @@ public final class ExitAnalysis {
             right += correct ? 1 : 0;
             lost += mainCorrect && !correct ? 1 : 0;
             gained += !mainCorrect && correct ? 1 : 0;
+            differing += outputs[k][i].predictedClass() != outputs[heads - 1][i].predictedClass() ? 1 : 0;
             macs += cost.macs(Mode.EARLY_EXIT, k);
         }
         return new Outcome(
-                rule, right / (double) samples, macs / (double) samples / cost.fullModel(), exits, lost, gained);
+                rule,
+                right / (double) samples,
+                macs / (double) samples / cost.fullModel(),
+                exits,
+                lost,
+                gained,
+                differing);
     }
 
     /**
@@ -139,9 +147,21 @@ public final class ExitAnalysis {
      * @param exitCounts samples answered by each head
      * @param lost samples the main head gets right and this outcome wrong
      * @param gained samples the main head gets wrong and this outcome right
+     * @param differing samples answered with another class than the main head's
      */
     public record Outcome(
-            ExitRule rule, double accuracy, double meanMacsFraction, int[] exitCounts, int lost, int gained) {
+            ExitRule rule,
+            double accuracy,
+            double meanMacsFraction,
+            int[] exitCounts,
+            int lost,
+            int gained,
+            int differing) {
+
+        /** The share of samples answered with another class than the main head's. */
+        public double disagreement() {
+            return differing / (double) samples();
+        }
 
         /** Accuracy lost against the main head on these samples (negative when early exit does better). */
         public double loss() {

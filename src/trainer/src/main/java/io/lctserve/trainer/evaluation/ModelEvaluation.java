@@ -51,26 +51,39 @@ public final class ModelEvaluation {
     /**
      * Calibrates each preset on validation data and records its test-set outcome: accurate,
      * balanced and fast for the max-softmax rule, then the same budgets for entropy and patience
-     * ({@code balanced-entropy}, {@code balanced-patience}, ...).
+     * ({@code balanced-entropy}, {@code balanced-patience}, ...), each with the share of validation
+     * answers that differ from the main head's. A preset that costs as much as the full model or
+     * more (patience over every head reads every head) is dropped, said on stdout: it would sell
+     * the full model's answer dearer than full mode does.
      */
     public static Map<String, Preset> presets(ExitAnalysis validation, ExitAnalysis test) {
+        Map<String, ExitAnalysis.Outcome> calibrated = new LinkedHashMap<>();
+        ThresholdCalibration.BUDGETS.forEach(
+                (name, budget) -> calibrated.put(name, ThresholdCalibration.calibrate(validation, budget)));
+        ThresholdCalibration.BUDGETS.forEach((name, budget) -> calibrated.put(
+                name + "-" + ExitRule.ENTROPY, ThresholdCalibration.calibrateEntropy(validation, budget)));
+        ThresholdCalibration.BUDGETS.forEach((name, budget) -> calibrated.put(
+                name + "-" + ExitRule.PATIENCE, ThresholdCalibration.calibratePatience(validation, budget)));
         Map<String, Preset> presets = new LinkedHashMap<>();
-        ThresholdCalibration.BUDGETS.forEach((name, budget) ->
-                presets.put(name, measured(test, ThresholdCalibration.calibrate(validation, budget))));
-        ThresholdCalibration.BUDGETS.forEach((name, budget) -> presets.put(
-                name + "-" + ExitRule.ENTROPY,
-                measured(test, ThresholdCalibration.calibrateEntropy(validation, budget))));
-        ThresholdCalibration.BUDGETS.forEach((name, budget) -> presets.put(
-                name + "-" + ExitRule.PATIENCE,
-                measured(test, ThresholdCalibration.calibratePatience(validation, budget))));
+        calibrated.forEach((name, outcome) -> {
+            ExitRule rule = ExitRule.of(outcome.rule().toPreset(null, null).rounded());
+            ExitAnalysis.Outcome onValidation = validation.outcome(rule);
+            if (onValidation.meanMacsFraction() >= 1.0) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "preset %s dropped: within its budget only at %.3f of the full model's compute"
+                                + " (full mode costs 1.000 for the main head's answer)%n",
+                        name,
+                        onValidation.meanMacsFraction());
+                return;
+            }
+            ExitAnalysis.Outcome o = test.outcome(rule);
+            presets.put(
+                    name,
+                    rule.toPreset(round(o.accuracy()), round(o.meanMacsFraction()))
+                            .withValidationDisagreement(round(onValidation.disagreement())));
+        });
         return presets;
-    }
-
-    /** The calibrated rule, its setting rounded as the manifest keeps it, with its test-set accuracy and cost. */
-    private static Preset measured(ExitAnalysis test, ExitAnalysis.Outcome calibrated) {
-        ExitRule rule = ExitRule.of(calibrated.rule().toPreset(null, null).rounded());
-        ExitAnalysis.Outcome o = test.outcome(rule);
-        return rule.toPreset(round(o.accuracy()), round(o.meanMacsFraction()));
     }
 
     /** One point of a printed curve: the shared setting, and what it does. */
