@@ -186,7 +186,9 @@ public final class ProgressivePredictor {
                 SampleResult answer = decision.stopsAt(plan, t, k, continues);
                 if (answer != null) {
                     results[sample] = answer;
-                    StageDecision.report(listener, answer);
+                    if (samples.countsAnswers()) {
+                        StageDecision.report(listener, answer);
+                    }
                     samples.answered(sample, answer);
                 } else {
                     if (probabilities != null && samples.progressive()) {

@@ -37,6 +37,14 @@ public interface SampleListener {
         return 0;
     }
 
+    /**
+     * Whether this request's answers count in the model's answer metrics (exits, compute saved);
+     * work the server gives itself, such as verifying earlier answers, does not. Its stage runs do.
+     */
+    default boolean countsAnswers() {
+        return true;
+    }
+
     /** Waits up to {@code nanos} for the caller to go; whether it has gone. */
     default boolean cancelledWithin(long nanos) throws InterruptedException {
         return cancelled();

@@ -54,6 +54,11 @@ public final class PendingRequest {
         return plan;
     }
 
+    /** Whether its answers count in the model's answer metrics ({@link SampleListener#countsAnswers}). */
+    boolean countsAnswers() {
+        return listener.countsAnswers();
+    }
+
     int priority() {
         return priority;
     }

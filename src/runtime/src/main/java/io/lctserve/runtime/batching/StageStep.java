@@ -46,7 +46,9 @@ final class StageStep {
     }
 
     private void answer(QueuedSample s, SampleResult result) {
-        StageDecision.report(listener, result);
+        if (s.request.countsAnswers()) {
+            StageDecision.report(listener, result);
+        }
         s.request.answer(s.index, result);
     }
 

@@ -46,6 +46,7 @@ import org.springframework.validation.annotation.Validated;
  * @param batching how samples of concurrent requests are batched together, stage by stage
  * @param repository how the model repository is followed on disk
  * @param grpc the Open Inference Protocol's gRPC service
+ * @param verification shadow verification of early answers against the last head, on live traffic
  */
 @Validated
 @ConfigurationProperties("lctserve")
@@ -66,7 +67,8 @@ public record LctServeProperties(
         @NotNull @DefaultValue("0s") Duration drain,
         @NotNull @Valid @DefaultValue Batching batching,
         @NotNull @Valid @DefaultValue Repository repository,
-        @NotNull @Valid @DefaultValue Grpc grpc) {
+        @NotNull @Valid @DefaultValue Grpc grpc,
+        @NotNull @Valid @DefaultValue Verification verification) {
 
     /** How many requests may compute at once: {@code maxConcurrentInferences}, or its automatic value. */
     public int computeSlots() {
@@ -153,6 +155,23 @@ public record LctServeProperties(
      * @param port the port; 0 picks a free one (tests), -1 turns the service off
      */
     public record Grpc(@Min(-1) @DefaultValue("8081") int port) {}
+
+    /**
+     * Shadow verification ({@code lctserve.verification.*}): after a preset's early answer has been
+     * sent, a share of its samples is run again to the last head at the lowest priority, on the
+     * model's batching queues, and whether the answers agreed is counted per preset and exit stage.
+     *
+     * @param enabled verify at all (needs batching, the default)
+     * @param fraction the share of early-exited samples verified
+     * @param maxOutstanding samples under verification at most; more are dropped (counted), so that
+     *     shadow work never piles up under load
+     * @param window verified samples per preset the live disagreement rate is taken over
+     */
+    public record Verification(
+            @DefaultValue("true") boolean enabled,
+            @DecimalMin("0.0") @DecimalMax("1.0") @DefaultValue("0.05") double fraction,
+            @Min(1) @DefaultValue("64") int maxOutstanding,
+            @Min(10) @DefaultValue("2000") int window) {}
 
     /** One model's batching settings; each one left out is the server's. */
     public record ModelBatching(

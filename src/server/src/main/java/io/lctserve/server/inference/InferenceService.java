@@ -47,6 +47,7 @@ public class InferenceService {
     private final InferenceGate gate;
     private final BatchingEngine batching;
     private final InferenceMetrics metrics;
+    private final ShadowVerification verification;
     /** Runs the calls of callers that must not block which compute alone (an idle model, or batching off). */
     private final ExecutorService calls;
 
@@ -57,6 +58,7 @@ public class InferenceService {
             InferenceGate gate,
             BatchingEngine batching,
             InferenceMetrics metrics,
+            ShadowVerification verification,
             LctServeProperties properties) {
         this.lookup = lookup;
         this.admission = admission;
@@ -64,6 +66,7 @@ public class InferenceService {
         this.gate = gate;
         this.batching = batching;
         this.metrics = metrics;
+        this.verification = verification;
         AtomicInteger named = new AtomicInteger();
         // a cached pool hands a request to the thread that went idle last, whose caches are warm
         this.calls = Executors.newCachedThreadPool(r -> {
@@ -109,6 +112,7 @@ public class InferenceService {
         final Call handle;
         String mode = InferenceMetrics.UNKNOWN_MODE;
         String rule;
+        Job job;
         boolean held; // holds the model (released when answered)
         volatile boolean answeredOnce; // a progressive call's first answer was timed
 
@@ -137,7 +141,7 @@ public class InferenceService {
                             + " is being unloaded; retry later");
                 }
                 held = true;
-                Job job = new Job(
+                job = new Job(
                         input.pixels(), input.shape(), resolved.plan(), resolved.priority(), samples(input.shape()[0]));
                 BatchScheduler scheduler = batching.scheduler(model);
                 if (scheduler == null) {
@@ -250,6 +254,7 @@ public class InferenceService {
             if (failure == null) {
                 firstAnswer();
                 responder.answer(new InferenceResult(model, batch, rule));
+                verification.afterAnswer(model, rule, job, batch);
             } else {
                 responder.fail(failure);
             }

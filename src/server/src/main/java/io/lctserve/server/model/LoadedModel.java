@@ -33,10 +33,12 @@ public final class LoadedModel implements AutoCloseable {
 
     private final byte[] samples;
     private final String name;
+    private final LiveAgreement live;
 
-    private LoadedModel(StagedSessions sessions, String name) {
+    private LoadedModel(StagedSessions sessions, String name, int verificationWindow) {
         this.sessions = sessions;
         this.name = name;
+        this.live = new LiveAgreement(sessions.manifest().presets(), verificationWindow);
         this.samples = readSamples(sessions.model().folder().resolve(ModelFolder.SAMPLES_FILE));
         this.predictor = new ProgressivePredictor(sessions);
         sessions.manifest().presets().forEach((preset, rule) -> presets.put(preset, ExitRule.of(rule)));
@@ -46,9 +48,10 @@ public final class LoadedModel implements AutoCloseable {
      * Opens every graph and runs each stage a few times, so that the first request pays no one-time
      * cost; served as {@code name} (the manifest's, or the one a one-model folder is given).
      */
-    static LoadedModel open(StagedModel model, String name, SessionSettings settings, int warmUpRounds)
+    static LoadedModel open(
+            StagedModel model, String name, SessionSettings settings, int warmUpRounds, int verificationWindow)
             throws OrtException {
-        LoadedModel loaded = new LoadedModel(StagedSessions.open(model, settings), name);
+        LoadedModel loaded = new LoadedModel(StagedSessions.open(model, settings), name, verificationWindow);
         try {
             loaded.predictor.warmUp(warmUpRounds);
         } catch (OrtException | RuntimeException e) {
@@ -87,6 +90,11 @@ public final class LoadedModel implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** Its presets' early answers against its last head on live traffic (shadow verification). */
+    public LiveAgreement live() {
+        return live;
     }
 
     public String version() {

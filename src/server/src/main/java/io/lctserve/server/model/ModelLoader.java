@@ -23,9 +23,11 @@ final class ModelLoader {
     private static final int WARM_UP_ROUNDS = 3;
 
     private final SessionSettings settings;
+    private final int verificationWindow;
 
-    ModelLoader(SessionSettings settings) {
+    ModelLoader(SessionSettings settings, int verificationWindow) {
         this.settings = settings;
+        this.verificationWindow = verificationWindow;
     }
 
     /** A folder's contents as far as reloading cares: its files' names, sizes and modification times. */
@@ -64,7 +66,8 @@ final class ModelLoader {
                     entry.namedByFolders() ? ModelFolder.load(folder) : ModelFolder.loadUnnamed(folder),
                     entry.name(),
                     settings,
-                    WARM_UP_ROUNDS);
+                    WARM_UP_ROUNDS,
+                    verificationWindow);
             if (!key.equals(model.name() + "/" + model.version())) {
                 model.close();
                 throw new LoadFailure("model folder " + key + " holds " + model.name() + "/" + model.version());

@@ -57,7 +57,9 @@ public class ModelRegistry implements DisposableBean {
     public ModelRegistry(LctServeProperties properties) {
         this.repository = properties.modelRepository().toAbsolutePath().normalize();
         this.singleModelName = properties.modelName();
-        this.loader = new ModelLoader(new SessionSettings(properties.intraOpThreads()));
+        this.loader = new ModelLoader(
+                new SessionSettings(properties.intraOpThreads()),
+                properties.verification().window());
         rescan();
         if (models.isEmpty()) {
             log.error("No model of {} could be loaded", repository);

@@ -56,6 +56,8 @@ public record ModelMetadata(
         parameters.put("modes", Arrays.stream(Mode.values()).map(Mode::wireName).toList());
         Map<String, Preset> presets = new LinkedHashMap<>(m.presets());
         parameters.put("presets", presets);
+        // shadow verification: each preset's answers against the last head's on live traffic
+        parameters.put("live", model.live().snapshot());
         Evaluation e = m.evaluation();
         if (e != null) {
             parameters.put("evaluation", e);

@@ -1,0 +1,105 @@
+package io.lctserve.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.lctserve.core.data.ImageSet;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Shadow verification on the shipped model: clean test images sent with the balanced preset
+ * disagree with the last head about as often as on the validation split; the same images moved 3
+ * pixels to the right (a camera mount moved) disagree three times as often, and the model's
+ * metadata says the preset is above its calibration. Every sample is verified here (fraction 1) so
+ * that the windows fill in seconds.
+ */
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"lctserve.verification.fraction=1.0", "lctserve.verification.window=600"})
+class ShadowVerificationTest {
+
+    private static final String INFER = "/v2/models/" + ShippedModel.NAME + "/infer";
+    private static final int PER_REQUEST = 8;
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    MeterRegistry meters;
+
+    @Test
+    void cleanTrafficIsAsCalibratedAndShiftedTrafficIsDetected() {
+        Http http = new Http(port);
+        ImageSet test = ShippedModel.testImages();
+
+        send(http, test, 0, 1200, 0); // about 99 % of them leave before the last head
+        JsonNode clean = awaitVerified(http, 1000);
+        assertThat(clean.get("state").asString()).isEqualTo("as calibrated");
+        assertThat(clean.get("disagreement").asDouble()).isLessThan(0.06);
+
+        long before = verified(http);
+        send(http, test, 1200, 2400, 3);
+        JsonNode shifted = awaitVerified(http, before + 1000); // the window's 600 are all shifted ones
+        assertThat(shifted.get("state").asString()).as(shifted.toString()).isEqualTo("above calibration");
+        assertThat(shifted.get("lower").asDouble())
+                .isGreaterThan(shifted.get("calibrated").asDouble());
+
+        double counted = meters.find("lctserve.verified").counters().stream()
+                .mapToDouble(c -> c.count())
+                .sum();
+        assertThat(counted).isGreaterThanOrEqualTo(1200);
+        double exits = meters.find("lctserve.exits").counters().stream()
+                .mapToDouble(c -> c.count())
+                .sum();
+        assertThat(exits).as("shadow answers are not the model's answers").isEqualTo(2400);
+    }
+
+    /** Images [from, to) with the balanced preset, each moved {@code shift} pixels right (zeros come in). */
+    private static void send(Http http, ImageSet images, int from, int to, int shift) {
+        for (int start = from; start < to; start += PER_REQUEST) {
+            StringBuilder body = new StringBuilder("{\"inputs\":[{\"name\":\"input\",\"shape\":[")
+                    .append(PER_REQUEST)
+                    .append(",1,28,28],\"datatype\":\"UINT8\",\"data\":[");
+            for (int i = start; i < start + PER_REQUEST; i++) {
+                for (int y = 0; y < 28; y++) {
+                    for (int x = 0; x < 28; x++) {
+                        int v = x < shift ? 0 : images.pixels()[i * 784 + y * 28 + x - shift] & 0xFF;
+                        body.append(i == start && y == 0 && x == 0 ? "" : ",").append(v);
+                    }
+                }
+            }
+            body.append("]}],\"parameters\":{\"preset\":\"balanced\"}}");
+            Http.Reply r = http.postJson(INFER, body.toString());
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+        }
+    }
+
+    private static JsonNode live(Http http) {
+        for (JsonNode preset : http.get("/v2/models/" + ShippedModel.NAME)
+                .json()
+                .get("parameters")
+                .get("live")) {
+            if (preset.get("preset").asString().equals("balanced")) {
+                return preset;
+            }
+        }
+        return null;
+    }
+
+    private static long verified(Http http) {
+        JsonNode live = live(http);
+        return live == null ? 0 : live.get("verified").asLong();
+    }
+
+    /** The balanced preset's live numbers once {@code count} of its samples have been verified. */
+    private static JsonNode awaitVerified(Http http, long count) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> verified(http) >= count);
+        return live(http);
+    }
+}

@@ -1,0 +1,56 @@
+package io.lctserve.server.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.lctserve.core.manifest.Preset;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LiveAgreementTest {
+
+    private static final Preset CALIBRATED = new Preset(null, List.of(0.5, 0.0), null, null, 0.9, 0.5, 0.03);
+
+    @Test
+    void wilsonIntervalsMatchTheirFormula() {
+        // 10 of 100: the textbook 95 % Wilson interval is 5.52 % to 17.44 %
+        double[] i = LiveAgreement.wilson(10, 100);
+        assertThat(i[0]).isCloseTo(0.0552, within(1e-4));
+        assertThat(i[1]).isCloseTo(0.1744, within(1e-4));
+        assertThat(LiveAgreement.wilson(0, 50)[0]).isZero();
+        assertThat(LiveAgreement.wilson(0, 0)).containsExactly(0, 1);
+    }
+
+    @Test
+    void aPresetIsAboveCalibrationOnlyWhenTheWholeIntervalIs() {
+        LiveAgreement live = new LiveAgreement(Map.of("balanced", CALIBRATED), 400);
+        for (int i = 0; i < 99; i++) {
+            assertThat(live.record("balanced", i % 5 != 0)).isNull(); // 20 % differ, but too few to say
+        }
+        assertThat(live.snapshot().get(0).state()).isEqualTo("collecting");
+        assertThat(live.record("balanced", true)).isEqualTo("above calibration"); // 100th: lower bound > 3 %
+
+        // the window forgets: 400 samples at 3 % bring it back
+        String state = null;
+        for (int i = 0; i < 400; i++) {
+            String changed = live.record("balanced", i % 100 >= 3);
+            state = changed != null ? changed : state;
+        }
+        LiveAgreement.Snapshot s = live.snapshot().get(0);
+        assertThat(state).isEqualTo("as calibrated");
+        assertThat(s.window()).isEqualTo(400);
+        assertThat(s.verified()).isEqualTo(500);
+        assertThat(s.disagreement()).isCloseTo(0.03, within(1e-9));
+        assertThat(s.calibrated()).isEqualTo(0.03);
+    }
+
+    @Test
+    void aPresetWithoutACalibratedRateIsSaidSo() {
+        LiveAgreement live = new LiveAgreement(Map.of(), 100);
+        for (int i = 0; i < 100; i++) {
+            live.record("fast", true);
+        }
+        assertThat(live.snapshot().get(0).state()).isEqualTo("not calibrated");
+    }
+}
