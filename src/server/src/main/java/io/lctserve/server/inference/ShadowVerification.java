@@ -87,10 +87,11 @@ public class ShadowVerification {
         }
         String preset = rule.substring(PRESET.length());
         BatchScheduler scheduler = batching.scheduler(model);
-        if (scheduler == null || outstanding.addAndGet(picked.size()) > settings.maxOutstanding()) {
-            if (scheduler != null) {
-                outstanding.addAndGet(-picked.size());
-            }
+        if (scheduler == null) {
+            return; // batching off: there are no queues for shadow work to wait in at the lowest priority
+        }
+        if (outstanding.addAndGet(picked.size()) > settings.maxOutstanding()) {
+            outstanding.addAndGet(-picked.size());
             picked.forEach(i -> dropped(model, preset, answer.samples().get(i).exitStage()));
             return;
         }
