@@ -14,7 +14,10 @@ import io.lctserve.server.model.LoadedModel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -26,7 +29,7 @@ import org.springframework.stereotype.Component;
  * sent, each of its samples that left before the last head is, with probability
  * {@code lctserve.verification.fraction}, run again in full mode at the lowest priority on the
  * model's batching queues, where it rides in batches with real requests and runs only when none of
- * theirs waits ahead of it. Whether the early answer's class was the last head's is counted
+ * theirs waits ahead of it, gathered into batches of {@value #BATCH}. Whether the early answer's class was the last head's is counted
  * ({@code lctserve.verified}: model, version, preset, stage, outcome agree | disagree | dropped) and
  * kept per preset in the model's {@link io.lctserve.server.model.LiveAgreement}. At most
  * {@code max-outstanding} samples are under verification: beyond that, and for whatever the queues
@@ -41,6 +44,8 @@ public class ShadowVerification {
 
     private static final Logger log = LoggerFactory.getLogger(ShadowVerification.class);
     static final String PRESET = "preset:";
+    /** Samples per shadow batch. */
+    static final int BATCH = 16;
 
     /** Shadow answers are not the model's answers: they stay out of its exit and compute-saved metrics. */
     private static final SampleListener NOT_COUNTED = new SampleListener() {
@@ -53,7 +58,10 @@ public class ShadowVerification {
     private final LctServeProperties.Verification settings;
     private final BatchingEngine batching;
     private final MeterRegistry meters;
+    /** Samples gathered or under verification (at most max-outstanding). */
     private final AtomicInteger outstanding = new AtomicInteger();
+    /** Per model version, the samples gathered for its next shadow batch (a version that goes takes its own). */
+    private final Map<LoadedModel, Gathered> gathering = Collections.synchronizedMap(new WeakHashMap<>());
 
     public ShadowVerification(LctServeProperties properties, BatchingEngine batching, MeterRegistry meters) {
         this.settings = properties.verification();
@@ -62,7 +70,9 @@ public class ShadowVerification {
     }
 
     /**
-     * Picks the samples of an answered call to verify, and queues them. Only calls answered by a
+     * Picks the samples of an answered call to verify and gathers them per model version; every
+     * {@value #BATCH} gathered samples go to the queues as one full-mode batch (a lone sample handed
+     * to a worker costs as much again in the hand-over as in the model). Only calls answered by a
      * preset are verified (a preset is what promises an accuracy; a request's own threshold is its own).
      */
     void afterAnswer(LoadedModel model, String rule, Job job, BatchResult answer) {
@@ -74,65 +84,99 @@ public class ShadowVerification {
             return;
         }
         int last = model.exitCount() - 1;
-        List<Integer> picked = new ArrayList<>();
+        String preset = rule.substring(PRESET.length());
+        int row = (int) (job.pixels().length / job.shape()[0]);
         ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int i = 0; i < answer.samples().size(); i++) {
             SampleResult s = answer.samples().get(i);
-            if (s.exitStage() < last && !s.deadlineCut() && random.nextDouble() < settings.fraction()) {
-                picked.add(i);
+            if (s.exitStage() >= last || s.deadlineCut() || random.nextDouble() >= settings.fraction()) {
+                continue;
+            }
+            if (outstanding.incrementAndGet() > settings.maxOutstanding()) {
+                outstanding.decrementAndGet();
+                dropped(model, preset, s.exitStage());
+                continue;
+            }
+            Gathered full = null;
+            boolean added = false;
+            while (!added) {
+                Gathered gathered = gathering.computeIfAbsent(model, m -> new Gathered(row));
+                synchronized (gathered) {
+                    if (gathered.size() < BATCH) { // else another thread has just filled and taken it
+                        gathered.add(job.pixels(), i * row, new Early(preset, s.exitStage(), s.predictedClass()));
+                        added = true;
+                        if (gathered.size() == BATCH) {
+                            gathering.remove(model);
+                            full = gathered;
+                        }
+                    }
+                }
+            }
+            if (full != null) {
+                submit(model, full, job.shape());
             }
         }
-        if (picked.isEmpty()) {
-            return;
+    }
+
+    /** Samples gathered for one model version: their input rows, and what each early answer said. */
+    private record Early(String preset, int stage, int predictedClass) {}
+
+    private static final class Gathered {
+        final float[] pixels;
+        final int row;
+        final List<Early> early = new ArrayList<>(BATCH);
+
+        Gathered(int row) {
+            this.row = row;
+            this.pixels = new float[BATCH * row];
         }
-        String preset = rule.substring(PRESET.length());
+
+        void add(float[] from, int offset, Early e) {
+            System.arraycopy(from, offset, pixels, early.size() * row, row);
+            early.add(e);
+        }
+
+        int size() {
+            return early.size();
+        }
+    }
+
+    private void submit(LoadedModel model, Gathered g, long[] requestShape) {
         BatchScheduler scheduler = batching.scheduler(model);
-        if (scheduler == null) {
-            return; // batching off: there are no queues for shadow work to wait in at the lowest priority
-        }
-        if (outstanding.addAndGet(picked.size()) > settings.maxOutstanding()) {
-            outstanding.addAndGet(-picked.size());
-            picked.forEach(i -> dropped(model, preset, answer.samples().get(i).exitStage()));
+        if (scheduler == null || !model.acquire()) { // batching turned off, or the model is being unloaded
+            outstanding.addAndGet(-g.size());
             return;
         }
-        if (!model.acquire()) { // being unloaded: nothing to verify it against any more
-            outstanding.addAndGet(-picked.size());
-            return;
-        }
-        int row = (int) (job.pixels().length / job.shape()[0]);
-        float[] pixels = new float[picked.size() * row];
-        for (int j = 0; j < picked.size(); j++) {
-            System.arraycopy(job.pixels(), picked.get(j) * row, pixels, j * row, row);
-        }
-        long[] shape = job.shape().clone();
-        shape[0] = picked.size();
-        Job full = new Job(pixels, shape, ExitPlan.of(Mode.FULL, null, last), Integer.MAX_VALUE, NOT_COUNTED);
+        long[] shape = requestShape.clone();
+        shape[0] = g.size();
+        Job full = new Job(
+                g.pixels, shape, ExitPlan.of(Mode.FULL, null, model.exitCount() - 1), Integer.MAX_VALUE, NOT_COUNTED);
         PendingRequest pending;
         try {
             pending = scheduler.submit(full, Caller.MUST_NOT_BLOCK);
         } catch (RuntimeException e) { // the queues are full or closing: the shadow goes first
-            end(model, picked.size());
-            picked.forEach(i -> dropped(model, preset, answer.samples().get(i).exitStage()));
+            end(model, g.size());
+            g.early.forEach(early -> dropped(model, early.preset(), early.stage()));
             return;
         }
         pending.whenDone((verified, error) -> {
-            end(model, picked.size());
-            for (int j = 0; j < picked.size(); j++) {
-                SampleResult early = answer.samples().get(picked.get(j));
+            end(model, g.size());
+            for (int j = 0; j < g.size(); j++) {
+                Early early = g.early.get(j);
                 if (error != null || verified == null) {
-                    dropped(model, preset, early.exitStage());
-                } else {
-                    boolean agreed = verified.samples().get(j).predictedClass() == early.predictedClass();
-                    count(model, preset, early.exitStage(), agreed ? "agree" : "disagree");
-                    String changed = model.live().record(preset, agreed);
-                    if (changed != null) {
-                        log.info(
-                                "model {} version {}, preset {}: live disagreement with the last head is now {}",
-                                model.name(),
-                                model.version(),
-                                preset,
-                                describe(model, preset));
-                    }
+                    dropped(model, early.preset(), early.stage());
+                    continue;
+                }
+                boolean agreed = verified.samples().get(j).predictedClass() == early.predictedClass();
+                count(model, early.preset(), early.stage(), agreed ? "agree" : "disagree");
+                String changed = model.live().record(early.preset(), agreed);
+                if (changed != null) {
+                    log.info(
+                            "model {} version {}, preset {}: live disagreement with the last head is now {}",
+                            model.name(),
+                            model.version(),
+                            early.preset(),
+                            describe(model, early.preset()));
                 }
             }
         });

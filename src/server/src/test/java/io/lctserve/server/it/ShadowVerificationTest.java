@@ -14,8 +14,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Shadow verification on the shipped model: clean test images sent with the balanced preset
- * disagree with the last head about as often as on the validation split; the same images moved 3
- * pixels to the right (a camera mount moved) disagree three times as often, and the model's
+ * disagree with the last head about as often as on the validation split; the same images moved 4
+ * pixels right and 4 down (a camera mount moved) disagree several times as often, and the model's
  * metadata says the preset is above its calibration. Every sample is verified here (fraction 1) so
  * that the windows fill in seconds.
  */
@@ -44,7 +44,7 @@ class ShadowVerificationTest {
         assertThat(clean.get("disagreement").asDouble()).isLessThan(0.06);
 
         long before = verified(http);
-        send(http, test, 1200, 2400, 3);
+        send(http, test, 1200, 2400, 4);
         JsonNode shifted = awaitVerified(http, before + 1000); // the window's 600 are all shifted ones
         assertThat(shifted.get("state").asString()).as(shifted.toString()).isEqualTo("above calibration");
         assertThat(shifted.get("lower").asDouble())
@@ -60,7 +60,7 @@ class ShadowVerificationTest {
         assertThat(exits).as("shadow answers are not the model's answers").isEqualTo(2400);
     }
 
-    /** Images [from, to) with the balanced preset, each moved {@code shift} pixels right (zeros come in). */
+    /** Images [from, to) with the balanced preset, each moved {@code shift} pixels right and down (zeros come in). */
     private static void send(Http http, ImageSet images, int from, int to, int shift) {
         for (int start = from; start < to; start += PER_REQUEST) {
             StringBuilder body = new StringBuilder("{\"inputs\":[{\"name\":\"input\",\"shape\":[")
@@ -69,7 +69,9 @@ class ShadowVerificationTest {
             for (int i = start; i < start + PER_REQUEST; i++) {
                 for (int y = 0; y < 28; y++) {
                     for (int x = 0; x < 28; x++) {
-                        int v = x < shift ? 0 : images.pixels()[i * 784 + y * 28 + x - shift] & 0xFF;
+                        int v = x < shift || y < shift
+                                ? 0
+                                : images.pixels()[i * 784 + (y - shift) * 28 + x - shift] & 0xFF;
                         body.append(i == start && y == 0 && x == 0 ? "" : ",").append(v);
                     }
                 }
