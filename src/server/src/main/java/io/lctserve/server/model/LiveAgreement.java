@@ -60,16 +60,7 @@ public final class LiveAgreement {
         List<Snapshot> out = new ArrayList<>();
         windows.forEach((preset, w) -> {
             synchronized (w) {
-                Snapshot s = w.snapshot(preset, calibrated.get(preset));
-                out.add(new Snapshot(
-                        s.preset(),
-                        s.verified(),
-                        s.window(),
-                        s.disagreement(),
-                        s.lower(),
-                        s.upper(),
-                        s.calibrated(),
-                        state(s)));
+                out.add(w.snapshot(preset, calibrated.get(preset))); // its state as of its last sample
             }
         });
         out.sort((a, b) -> a.preset().compareTo(b.preset()));
