@@ -1,12 +1,12 @@
 package io.lctserve.trainer.cli;
 
 import io.lctserve.core.data.ImageSet;
+import io.lctserve.core.exit.ExitAnalysis;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.core.manifest.ManifestJson;
 import io.lctserve.core.manifest.Preset;
 import io.lctserve.core.model.ModelFolder;
 import io.lctserve.core.model.StagedModel;
-import io.lctserve.trainer.evaluation.ExitAnalysis;
 import io.lctserve.trainer.evaluation.ModelEvaluation;
 import java.nio.file.Path;
 import java.util.Map;

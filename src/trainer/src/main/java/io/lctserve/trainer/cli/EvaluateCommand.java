@@ -2,10 +2,10 @@ package io.lctserve.trainer.cli;
 
 import io.lctserve.core.data.ImageSet;
 import io.lctserve.core.exit.ComputeCost;
+import io.lctserve.core.exit.ExitAnalysis;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.core.model.ModelFolder;
 import io.lctserve.core.model.StagedModel;
-import io.lctserve.trainer.evaluation.ExitAnalysis;
 import io.lctserve.trainer.evaluation.ModelEvaluation;
 import io.lctserve.trainer.evaluation.Report;
 import java.io.PrintWriter;

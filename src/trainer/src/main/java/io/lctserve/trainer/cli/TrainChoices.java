@@ -1,5 +1,6 @@
 package io.lctserve.trainer.cli;
 
+import io.lctserve.trainer.training.Parallelism;
 import io.lctserve.trainer.training.TrainingMode;
 import io.lctserve.trainer.training.TrainingOptions.Augmentation;
 import java.util.List;
@@ -9,11 +10,14 @@ final class TrainChoices {
 
     private TrainChoices() {}
 
-    /** Pipeline workers: {@code --pipeline} checked against the mode and the network. */
-    static int workers(String pipeline, TrainingMode trainingMode, int stages, int cores) {
-        String p = pipeline != null ? pipeline.trim() : trainingMode == TrainingMode.LCT && stages > 1 ? "on" : "off";
+    /**
+     * {@code --pipeline} checked against the mode and the network: how the stages share {@code cores}.
+     * Default: auto for LCT on a network of more than one stage, off otherwise.
+     */
+    static Parallelism parallelism(String pipeline, TrainingMode trainingMode, int stages, int cores) {
+        String p = pipeline != null ? pipeline.trim() : trainingMode == TrainingMode.LCT && stages > 1 ? "auto" : "off";
         if (p.equals("off")) {
-            return 1;
+            return Parallelism.sequential(cores);
         }
         if (trainingMode != TrainingMode.LCT) {
             throw new IllegalArgumentException("--pipeline " + p + " needs --mode lct: under --mode "
@@ -23,20 +27,24 @@ final class TrainChoices {
             throw new IllegalArgumentException(
                     "--pipeline " + p + " needs a network of at least 2 stages; this one has " + stages);
         }
+        int most = Math.max(1, Math.min(stages, cores));
+        if (p.equals("auto")) {
+            return Parallelism.choose(most, cores);
+        }
         if (p.equals("on")) {
-            return Math.max(1, Math.min(stages, cores));
+            return Parallelism.pipelined(most, cores);
         }
         int n;
         try {
             n = Integer.parseInt(p);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--pipeline takes off, on or a worker count, was '" + p + "'");
+            throw new IllegalArgumentException("--pipeline takes auto, on, off or a worker count, was '" + p + "'");
         }
         if (n < 1 || n > stages) {
             throw new IllegalArgumentException(
                     "--pipeline " + n + ": workers must be 1.." + stages + " (one per stage at most)");
         }
-        return n;
+        return Parallelism.pipelined(n, cores);
     }
 
     /**

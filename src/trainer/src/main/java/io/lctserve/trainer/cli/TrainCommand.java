@@ -5,6 +5,7 @@ import io.lctserve.core.manifest.Manifest;
 import io.lctserve.trainer.nn.NetworkConfig;
 import io.lctserve.trainer.training.Checkpoint;
 import io.lctserve.trainer.training.CriticLoss;
+import io.lctserve.trainer.training.Parallelism;
 import io.lctserve.trainer.training.TrainingMode;
 import io.lctserve.trainer.training.TrainingOptions;
 import io.lctserve.trainer.training.TrainingOptions.Augmentation;
@@ -62,13 +63,15 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(
             names = "--pipeline",
-            paramLabel = "off|on|N",
+            paramLabel = "auto|on|off|N",
             description = "LCT only. on: one worker thread per core (at most one per stage), the stages split into"
-                    + " groups of equal measured cost, activations handed on through bounded queues; N: that many"
-                    + " workers; off: stages one after another on one thread, cascaded critics learning from the"
-                    + " next head at once as in the paper (pipelined, they learn 3 batches late; every run is"
-                    + " reproducible either way)."
-                    + " Default: on for lct, off otherwise")
+                    + " groups of equal measured cost, activations handed on through bounded queues, the cores"
+                    + " shared among the workers as intra-op threads; N: that many workers; off: stages one after"
+                    + " another on one thread with every core, cascaded critics learning from the next head at"
+                    + " once as in the paper (pipelined or auto, they learn 3 batches late; every run is"
+                    + " reproducible either way); auto: time 1 worker up to one per core on the first epoch's"
+                    + " batches and keep the fastest (the log and the manifest say what and why)."
+                    + " Default: auto for lct, off otherwise")
     String pipeline;
 
     @Option(
@@ -229,9 +232,9 @@ final class TrainCommand implements Callable<Integer> {
                 noAugment, augment, TrainChoices.defaultAugmentation(train.channels(), images.labels()));
         NetworkConfig config = networkConfig(train, classes);
         int cores = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        int workers = TrainChoices.workers(pipeline, trainingMode, config.stageCount(), cores);
-        // PyTorch's intra-op thread count is one per process: each worker gets its share of the cores.
-        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(Math.max(1, cores / workers)));
+        Parallelism parallelism = TrainChoices.parallelism(pipeline, trainingMode, config.stageCount(), cores);
+        // Every core to the main thread until a pipeline gives each worker its share (StagePipeline).
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(cores));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
 
         int batch = batchSize != null ? batchSize : DataFit.batchSize(train.size());
@@ -248,7 +251,7 @@ final class TrainCommand implements Callable<Integer> {
                 augmentation,
                 warmupSteps,
                 seed,
-                workers);
+                parallelism);
         for (String warning : DataFit.warnings(train.size(), images.validation().size(), batch, epochs, classes)) {
             spec.commandLine().getErr().println("warning: " + warning);
         }

@@ -2,6 +2,7 @@ package io.lctserve.trainer.cli;
 
 import ai.djl.ndarray.NDManager;
 import io.lctserve.core.data.ImageSet;
+import io.lctserve.core.exit.ExitAnalysis;
 import io.lctserve.core.manifest.Evaluation;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.core.manifest.ManifestJson;
@@ -11,7 +12,6 @@ import io.lctserve.core.manifest.Stage;
 import io.lctserve.core.manifest.TensorSpec;
 import io.lctserve.core.model.ModelFolder;
 import io.lctserve.core.model.StagedModel;
-import io.lctserve.trainer.evaluation.ExitAnalysis;
 import io.lctserve.trainer.evaluation.ModelEvaluation;
 import io.lctserve.trainer.export.OnnxParity;
 import io.lctserve.trainer.export.SampleImages;
@@ -156,7 +156,11 @@ final class TrainingRun {
         t.put("mode", o.mode().label());
         if (o.mode() == TrainingMode.LCT) {
             t.put("criticLoss", o.criticLoss().label());
-            t.put("pipelineWorkers", o.workers());
+            Map<String, Object> choice = history.pipelineChoice();
+            t.put("pipelineWorkers", choice != null ? choice.get("workers") : o.workers());
+            t.put(
+                    "pipeline",
+                    choice != null ? choice : Map.of("setting", o.parallelism().setting()));
         }
         t.put("command", command);
         t.put("epochs", o.epochs());

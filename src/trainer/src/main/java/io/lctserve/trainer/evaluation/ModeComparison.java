@@ -1,5 +1,6 @@
 package io.lctserve.trainer.evaluation;
 
+import io.lctserve.core.exit.ExitAnalysis;
 import io.lctserve.core.exit.ExitRule;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.core.manifest.Preset;
@@ -28,8 +29,10 @@ final class ModeComparison {
             }
             Object loss = t.get("criticLoss");
             Object workers = t.get("pipelineWorkers");
+            Object threads = t.get("threads");
             return t.get("mode") + (loss != null ? "/" + loss : "") + ", " + t.get("epochs") + " epochs"
-                    + (workers instanceof Number n && n.intValue() > 1 ? ", pipelined" : "");
+                    + (workers instanceof Number n && n.intValue() > 1 ? ", " + n + " pipeline workers" : "")
+                    + (threads instanceof Number n ? ", " + n + (n.intValue() == 1 ? " thread" : " threads") : "");
         }
     }
 

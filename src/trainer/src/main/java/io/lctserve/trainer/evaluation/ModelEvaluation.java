@@ -5,7 +5,9 @@ import static io.lctserve.core.manifest.Rounding.rounded;
 
 import ai.onnxruntime.OrtException;
 import io.lctserve.core.data.ImageSet;
+import io.lctserve.core.exit.ExitAnalysis;
 import io.lctserve.core.exit.ExitRule;
+import io.lctserve.core.exit.ThresholdCalibration;
 import io.lctserve.core.manifest.Evaluation;
 import io.lctserve.core.manifest.Preset;
 import io.lctserve.core.model.StagedModel;

@@ -1,5 +1,6 @@
 package io.lctserve.trainer.evaluation;
 
+import io.lctserve.core.exit.ExitAnalysis;
 import io.lctserve.core.exit.ExitRule;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.core.manifest.Preset;

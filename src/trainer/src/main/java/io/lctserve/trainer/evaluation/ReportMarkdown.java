@@ -1,6 +1,8 @@
 package io.lctserve.trainer.evaluation;
 
+import io.lctserve.core.exit.ExitAnalysis;
 import io.lctserve.core.exit.ExitRule;
+import io.lctserve.core.exit.ThresholdCalibration;
 import io.lctserve.core.manifest.Manifest;
 import java.util.Arrays;
 import java.util.List;

@@ -71,8 +71,10 @@ public final class LocalCriticTrainer {
                     + " images) is smaller than one batch (" + options.batchSize() + "): lower --batch-size");
         }
         // A pipelined cascade's critics lag; otherwise the worker count changes nothing a checkpoint holds.
-        String settings =
-                network.config() + " " + options.withWorkers(Math.min(2, options.workers())) + " " + train.size();
+        String settings = network.config() + " "
+                + options.withParallelism(
+                        Parallelism.pipelined(options.parallelism().lagged() ? 2 : 1, 1)) + " "
+                + train.size();
         Checkpoint.State resumed = resume ? Checkpoint.load(checkpoints, network, manager, settings) : null;
         int done = resumed == null ? 0 : resumed.epochsDone();
         if (resumed != null) {
@@ -82,8 +84,9 @@ public final class LocalCriticTrainer {
         Schedules schedules = new Schedules(batches * options.epochs(), options.warmupSteps(), done * batches);
         ParameterStore parameters = new ParameterStore(manager, false);
         HeadCounters counters = new HeadCounters(network.stageCount());
+        ProgressBar bar = new ProgressBar(log);
         StagePipeline pipeline = options.mode() == TrainingMode.LCT
-                ? new StagePipeline(network, options, schedules, parameters, counters)
+                ? new StagePipeline(network, options, schedules, parameters, counters, bar::note)
                 : null;
         EndToEndStep endToEnd =
                 pipeline == null ? new EndToEndStep(network, options, schedules, parameters, counters) : null;
@@ -92,7 +95,6 @@ public final class LocalCriticTrainer {
         if (resumed != null) {
             history.restore(resumed.history());
         }
-        ProgressBar bar = new ProgressBar(log);
         long started = System.nanoTime();
         for (int epoch = done + 1; epoch <= options.epochs(); epoch++) {
             sampler.shuffle();
@@ -102,7 +104,7 @@ public final class LocalCriticTrainer {
             List<Map<String, Object>> workers = null;
             if (pipeline != null) {
                 List<PipelineWorker> finished = pipeline.runEpoch(manager, sampler, batches, progress::pipeline);
-                workers = workerRecords(finished, System.nanoTime() - epochStart);
+                workers = workerRecords(finished);
             } else {
                 trainEndToEnd(manager, sampler, batches, endToEnd, progress);
             }
@@ -128,6 +130,9 @@ public final class LocalCriticTrainer {
                         network,
                         settings,
                         new Checkpoint.State(epoch, wall, history.epochs(), sampler.state()));
+            }
+            if (pipeline != null && pipeline.choice() != null) {
+                history.setPipelineChoice(pipeline.choice());
             }
             afterEpoch.accept(epoch);
         }
@@ -157,10 +162,14 @@ public final class LocalCriticTrainer {
         }
     }
 
-    /** Each worker's share of the epoch, for the history: its stages, images/s and busy fraction. */
-    private List<Map<String, Object>> workerRecords(List<PipelineWorker> workers, long epochNanos) {
+    /**
+     * Each worker of the epoch's last segment (the whole epoch but a first one's trial), for the history:
+     * its stages, images/s and busy fraction over its own run.
+     */
+    private List<Map<String, Object>> workerRecords(List<PipelineWorker> workers) {
         List<Map<String, Object>> records = new ArrayList<>();
         for (PipelineWorker w : workers) {
+            long epochNanos = Math.max(1, w.spanNanos);
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("stages", w.stages());
             r.put(

@@ -25,9 +25,14 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class PipelineWorker implements Runnable {
 
-    /** A batch between workers; {@code batch < 0} ends the epoch. The receiver closes {@code manager}. */
+    /**
+     * A batch between workers; {@code batch < 0} ends the worker's run: {@link #END} the epoch's, after
+     * the cascaded critics' last steps, {@link #PAUSE} a trial segment's, their steps still to come.
+     * The receiver closes {@code manager}.
+     */
     record Handoff(int batch, NDManager manager, NDArray features, NDArray labels) {
         static final Handoff END = new Handoff(-1, null, null, null);
+        static final Handoff PAUSE = new Handoff(-2, null, null, null);
     }
 
     /** Head k+1's per-sample loss on a batch, sent back to critic k. */
@@ -49,13 +54,16 @@ final class PipelineWorker implements Runnable {
     final BlockingQueue<Handoff> inbox;
     final AtomicInteger batchesDone = new AtomicInteger();
     final AtomicLong busyNanos = new AtomicLong();
+    volatile long spanNanos; // from its start to its end, once ended
     private final BlockingQueue<Handoff> outbox;
     private final StageLearner previousStage;
     private final int lag;
     private final NDManager epoch;
     private final AtomicReference<PipelineFailure> failure;
     private BatchSampler sampler;
-    private int batches;
+    private int first;
+    private int end;
+    private boolean endsEpoch;
     private float[] pixels; // the first worker's batch buffers, reused: arrays are created as copies
     private long[] labels;
 
@@ -81,10 +89,15 @@ final class PipelineWorker implements Runnable {
         this.failure = failure;
     }
 
-    /** Makes this the first worker: it cuts the epoch's {@code batches} batches from {@code sampler} itself. */
-    void feedFrom(BatchSampler sampler, int batches) {
+    /**
+     * Makes this the first worker: it cuts the epoch's batches {@code first..end-1} from {@code sampler}
+     * itself; {@code endsEpoch}: they are the epoch's last.
+     */
+    void feedFrom(BatchSampler sampler, int first, int end, boolean endsEpoch) {
         this.sampler = sampler;
-        this.batches = batches;
+        this.first = first;
+        this.end = end;
+        this.endsEpoch = endsEpoch;
         this.pixels = new float[sampler.batchSize() * sampler.pixelsPerImage()];
         this.labels = new long[sampler.batchSize()];
     }
@@ -98,6 +111,7 @@ final class PipelineWorker implements Runnable {
     @Override
     public void run() {
         boolean was = Autograd.enable();
+        long started = System.nanoTime();
         try {
             work();
         } catch (Aborted e) {
@@ -105,21 +119,22 @@ final class PipelineWorker implements Runnable {
         } catch (Throwable e) {
             failure.compareAndSet(null, new PipelineFailure(stages(), e));
         } finally {
+            spanNanos = System.nanoTime() - started;
             Autograd.restore(was);
         }
     }
 
     private void work() throws InterruptedException {
-        for (int b = 0; ; b++) {
+        for (int b = first; ; b++) {
             Handoff in = sampler != null ? cut(b) : take(inbox);
             if (in.batch() < 0) {
                 for (StageLearner learner : learners) {
-                    while (!learner.pending.isEmpty()) {
+                    while (in == Handoff.END && !learner.pending.isEmpty()) {
                         trainCritic(learner);
                     }
                 }
                 if (outbox != null) {
-                    put(outbox, Handoff.END);
+                    put(outbox, in);
                 }
                 return;
             }
@@ -163,8 +178,8 @@ final class PipelineWorker implements Runnable {
     }
 
     private Handoff cut(int b) {
-        if (b == batches) {
-            return Handoff.END;
+        if (b == end) {
+            return endsEpoch ? Handoff.END : Handoff.PAUSE;
         }
         long started = System.nanoTime();
         int size = sampler.batchSize();

@@ -64,6 +64,12 @@ final class ProgressBar {
         out.flush();
     }
 
+    /** A line of its own between bars (a redrawn bar resumes below it). */
+    void note(String line) {
+        out.println(terminal ? "\r" + line + "\033[K" : line);
+        out.flush();
+    }
+
     static String formatSeconds(double seconds) {
         long s = Math.round(seconds);
         return s >= 60 ? (s / 60) + "m" + String.format(Locale.ROOT, "%02d", s % 60) + "s" : s + "s";

@@ -1,11 +1,14 @@
 package io.lctserve.trainer.training;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import io.lctserve.trainer.data.BatchSampler;
 import io.lctserve.trainer.nn.StagedNetwork;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,8 +25,11 @@ import java.util.function.Consumer;
  * run; under the cascaded losses every critic learns from the next head's loss {@link #LAG} batches
  * late (see {@link PipelineWorker}), so a pipelined run is the same run for any worker count. The
  * first epoch splits the stages by their MACs; later epochs by each stage's measured time in the
- * epoch before. Batch-norm statistics live in their stage, so only that stage's worker touches them;
- * the seed fixes initialization and the data order.
+ * epoch before. Under {@code --pipeline auto} the first epoch starts with {@link PipelineChoice}'s
+ * trial, which settles the worker count for the run; each worker runs with its share of the cores as
+ * PyTorch intra-op threads (set before its thread starts, which reads it at its first operation).
+ * Batch-norm statistics live in their stage, so only that stage's worker touches them; the seed
+ * fixes initialization and the data order.
  */
 final class StagePipeline {
 
@@ -37,29 +43,45 @@ final class StagePipeline {
     static final int LAG = 3;
 
     private final List<StageLearner> learners = new ArrayList<>();
-    private final int workers;
+    private final Parallelism parallelism;
     private final int lag;
-    private double[] costs;
+    private final int batchSize;
+    private final Consumer<String> log;
+    private final double[] costs;
+    private final double[] measured;
+    private int workers; // 0 until --pipeline auto has chosen
+    private Map<String, Object> choice;
 
+    /** @param log gets one line when {@code --pipeline auto} has chosen */
     StagePipeline(
             StagedNetwork network,
             TrainingOptions options,
             Schedules schedules,
             ParameterStore parameters,
-            HeadCounters counters) {
+            HeadCounters counters,
+            Consumer<String> log) {
         int n = network.stageCount();
         costs = new double[n];
+        measured = new double[n];
         for (int k = 0; k < n; k++) {
             costs[k] = network.stage(k).macs() + network.head(k).macs();
             learners.add(new StageLearner(network, k, options, schedules, parameters, counters));
         }
-        this.workers = Math.min(options.workers(), n);
-        this.lag = workers > 1 ? LAG : 0;
+        this.parallelism = options.parallelism();
+        this.workers = parallelism.choose() ? 0 : Math.min(parallelism.workers(), n);
+        this.lag = parallelism.lagged() ? LAG : 0;
+        this.batchSize = options.batchSize();
+        this.log = log;
     }
 
-    private List<List<StageLearner>> groups() {
+    /** What {@code --pipeline auto} chose and why; null for a fixed setting or before the first epoch. */
+    Map<String, Object> choice() {
+        return choice;
+    }
+
+    private List<List<StageLearner>> groups(int w) {
         List<List<StageLearner>> groups = new ArrayList<>();
-        for (int[] group : StageGroups.partition(costs, workers)) {
+        for (int[] group : StageGroups.partition(costs, w)) {
             List<StageLearner> members = new ArrayList<>();
             for (int k : group) {
                 members.add(learners.get(k));
@@ -69,58 +91,117 @@ final class StagePipeline {
         return groups;
     }
 
+    private String groupNames(int w) {
+        StringBuilder sb = new StringBuilder();
+        for (int[] group : StageGroups.partition(costs, w)) {
+            sb.append(sb.isEmpty() ? "" : " | ")
+                    .append(group.length == 1 ? group[0] : group[0] + "-" + group[group.length - 1]);
+        }
+        return sb.toString();
+    }
+
     /**
-     * Trains one epoch: {@code batches} batches from {@code sampler} through every stage. Calls {@code
-     * progress} about twice a second from this thread; returns the workers (for their counters) once
-     * all have finished.
+     * Trains one epoch: {@code batches} batches from {@code sampler} through every stage (under
+     * {@code --pipeline auto}, the first epoch's first batches in trial segments). Calls {@code
+     * progress} about twice a second from this thread; returns the workers of the epoch's last
+     * segment (for their counters) once all have finished, with every core left to this thread.
      *
      * @throws PipelineFailure when a worker fails; the others stop and the epoch's arrays are freed
      */
     List<PipelineWorker> runEpoch(
             NDManager manager, BatchSampler sampler, int batches, Consumer<List<PipelineWorker>> progress)
             throws InterruptedException {
-        List<List<StageLearner>> groups = groups();
-        int w = groups.size();
-        AtomicReference<PipelineFailure> failure = new AtomicReference<>();
-        List<BlockingQueue<PipelineWorker.Handoff>> inboxes = new ArrayList<>();
-        for (int i = 0; i < w; i++) {
-            inboxes.add(i == 0 ? null : new ArrayBlockingQueue<>(QUEUE_CAPACITY));
-        }
         for (StageLearner learner : learners) {
             learner.busyNanos.set(0);
             learner.targets.clear();
             learner.pending.clear();
         }
+        Arrays.fill(measured, 0);
         try (NDManager epoch = manager.newSubManager()) {
-            List<PipelineWorker> workers = new ArrayList<>();
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < w; i++) {
-                PipelineWorker worker = new PipelineWorker(
-                        groups.get(i),
-                        inboxes.get(i),
-                        i < w - 1 ? inboxes.get(i + 1) : null,
-                        i > 0 ? learners.get(groups.get(i).get(0).stage - 1) : null,
-                        lag,
-                        epoch,
-                        failure);
-                workers.add(worker);
-                threads.add(new Thread(worker, "lct-stage-" + worker.stages()));
-            }
-            workers.get(0).feedFrom(sampler, batches);
-            threads.forEach(Thread::start);
-            for (Thread t : threads) {
-                while (t.isAlive()) {
-                    t.join(500);
-                    progress.accept(workers);
-                }
-            }
-            if (failure.get() != null) {
-                throw failure.get();
-            }
-            for (int k = 0; k < costs.length; k++) {
-                costs[k] = Math.max(1, learners.get(k).busyNanos.get());
-            }
-            return workers;
+            int from = workers == 0 ? choose(epoch, sampler, batches, progress) : 0;
+            return segment(epoch, sampler, from, batches, workers, true, progress);
+        } finally {
+            JniUtils.setNumThreads(parallelism.cores()); // validation runs on this thread, the workers idle
         }
+    }
+
+    /** Runs {@link PipelineChoice}'s trial segments from batch 0 and settles {@link #workers}; returns the next batch. */
+    private int choose(NDManager epoch, BatchSampler sampler, int batches, Consumer<List<PipelineWorker>> progress)
+            throws InterruptedException {
+        int most = Math.min(parallelism.workers(), costs.length);
+        PipelineChoice trial = new PipelineChoice(most, batches);
+        int from = 0;
+        int size = trial.segment();
+        if (size > 0) {
+            List<Integer> schedule = trial.schedule();
+            for (int i = 0; i < schedule.size(); i++) {
+                long started = System.nanoTime();
+                segment(epoch, sampler, from, from + size, schedule.get(i), false, progress);
+                if (i > 0) {
+                    trial.record(schedule.get(i), size, System.nanoTime() - started);
+                }
+                from += size;
+            }
+        }
+        workers = trial.best();
+        choice = trial.record(parallelism, batchSize, groupNames(workers));
+        log.accept("--pipeline auto: " + choice.get("why"));
+        return from;
+    }
+
+    /** Batches {@code from..to-1} through {@code w} workers; {@code endsEpoch}: the cascaded critics' last steps follow. */
+    private List<PipelineWorker> segment(
+            NDManager epoch,
+            BatchSampler sampler,
+            int from,
+            int to,
+            int w,
+            boolean endsEpoch,
+            Consumer<List<PipelineWorker>> progress)
+            throws InterruptedException {
+        JniUtils.setNumThreads(parallelism.threadsPer(w)); // each new worker thread starts with this many
+        List<List<StageLearner>> groups = groups(w);
+        int g = groups.size();
+        long[] before = new long[learners.size()];
+        for (int k = 0; k < before.length; k++) {
+            before[k] = learners.get(k).busyNanos.get();
+        }
+        AtomicReference<PipelineFailure> failure = new AtomicReference<>();
+        List<BlockingQueue<PipelineWorker.Handoff>> inboxes = new ArrayList<>();
+        for (int i = 0; i < g; i++) {
+            inboxes.add(i == 0 ? null : new ArrayBlockingQueue<>(QUEUE_CAPACITY));
+        }
+        List<PipelineWorker> running = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < g; i++) {
+            PipelineWorker worker = new PipelineWorker(
+                    groups.get(i),
+                    inboxes.get(i),
+                    i < g - 1 ? inboxes.get(i + 1) : null,
+                    i > 0 ? learners.get(groups.get(i).get(0).stage - 1) : null,
+                    lag,
+                    epoch,
+                    failure);
+            running.add(worker);
+            threads.add(new Thread(worker, "lct-stage-" + worker.stages()));
+        }
+        running.get(0).feedFrom(sampler, from, to, endsEpoch);
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            while (t.isAlive()) {
+                t.join(500);
+                progress.accept(running);
+            }
+        }
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+        if (g > 1) { // one thread per group: each stage's time alone, what the split balances
+            for (int k = 0; k < costs.length; k++) {
+                measured[k] += learners.get(k).busyNanos.get() - before[k];
+                costs[k] = Math.max(1, measured[k]);
+            }
+        }
+        return running;
     }
 }

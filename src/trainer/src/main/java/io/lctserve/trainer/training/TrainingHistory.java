@@ -15,6 +15,7 @@ public final class TrainingHistory {
     private final List<Map<String, Object>> epochs = new ArrayList<>();
     private final String schedule;
     private double wallSeconds;
+    private Map<String, Object> pipelineChoice;
 
     TrainingHistory(TrainingOptions options, String schedule) {
         this.options = options;
@@ -49,6 +50,15 @@ public final class TrainingHistory {
 
     void setWallSeconds(double seconds) {
         this.wallSeconds = seconds;
+    }
+
+    void setPipelineChoice(Map<String, Object> choice) {
+        this.pipelineChoice = choice;
+    }
+
+    /** What {@code --pipeline auto} chose and why (trial rates); null otherwise. */
+    public Map<String, Object> pipelineChoice() {
+        return pipelineChoice;
     }
 
     public double wallSeconds() {

@@ -8,8 +8,8 @@ package io.lctserve.trainer.training;
  *
  * @param criticCeWeight weight of the cross-entropy term in the hybrid critic loss
  * @param warmupSteps optimizer steps of linear warm-up before the cosine decay
- * @param workers pipeline workers for LCT (each a group of consecutive stages on its own thread); 1
- *     trains the stages one after another on one thread, bit for bit reproducibly
+ * @param parallelism how LCT spreads over the cores: pipeline workers (each a group of consecutive
+ *     stages on its own thread), one worker with every core as intra-op threads, or measured and chosen
  */
 public record TrainingOptions(
         TrainingMode mode,
@@ -24,7 +24,7 @@ public record TrainingOptions(
         Augmentation augmentation,
         int warmupSteps,
         long seed,
-        int workers) {
+        Parallelism parallelism) {
 
     /**
      * Random shifts (a random crop of the zero-padded image) of up to {@link #maxShift} pixels, and
@@ -63,7 +63,7 @@ public record TrainingOptions(
                 new Augmentation(true, false),
                 200,
                 42L,
-                1);
+                Parallelism.sequential(1));
     }
 
     public TrainingOptions {
@@ -82,16 +82,18 @@ public record TrainingOptions(
         if (warmupSteps < 0) {
             throw new IllegalArgumentException("warm-up steps must be >= 0, got " + warmupSteps);
         }
-        if (workers < 1) {
-            throw new IllegalArgumentException("pipeline workers must be >= 1, got " + workers);
-        }
-        if (workers > 1 && mode != TrainingMode.LCT) {
+        if (parallelism.workers() > 1 && mode != TrainingMode.LCT) {
             throw new IllegalArgumentException("--pipeline needs --mode lct: under " + mode.label()
                     + " gradients cross stage boundaries, so stages cannot train apart");
         }
     }
 
-    public TrainingOptions withWorkers(int n) {
+    /** Pipeline workers; under {@code --pipeline auto}, the most it tries. */
+    public int workers() {
+        return parallelism.workers();
+    }
+
+    public TrainingOptions withParallelism(Parallelism p) {
         return new TrainingOptions(
                 mode,
                 criticLoss,
@@ -105,6 +107,6 @@ public record TrainingOptions(
                 augmentation,
                 warmupSteps,
                 seed,
-                n);
+                p);
     }
 }

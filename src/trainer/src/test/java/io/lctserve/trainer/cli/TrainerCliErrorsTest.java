@@ -86,6 +86,7 @@ class TrainerCliErrorsTest {
                 "train", "--output", output.toString(), "--mode", "lct", "--submodel", "0", "--pipeline", "on");
         TrainerRun joint = TrainerRun.of("train", "--output", output.toString(), "--mode", "joint", "--pipeline", "2");
         TrainerRun tooMany = TrainerRun.of("train", "--output", output.toString(), "--pipeline", "9");
+        TrainerRun unknown = TrainerRun.of("train", "--output", output.toString(), "--pipeline", "fast");
         TrainerRun augment = TrainerRun.of("train", "--output", output.toString(), "--augment", "rotate");
         TrainerRun validation = TrainerRun.of("train", "--output", output.toString(), "--validation", "1.5");
         TrainerRun resume = TrainerRun.of("train", "--output", output.toString(), "--epochs", "1", "--resume");
@@ -95,10 +96,11 @@ class TrainerCliErrorsTest {
                 .isEqualTo("error: --pipeline on needs a network of at least 2 stages; this one has 1\n");
         assertThat(joint.err()).startsWith("error: --pipeline 2 needs --mode lct: under --mode joint");
         assertThat(tooMany.err()).startsWith("error: --pipeline 9: workers must be 1..4");
+        assertThat(unknown.err()).isEqualTo("error: --pipeline takes auto, on, off or a worker count, was 'fast'\n");
         assertThat(augment.err()).startsWith("error: unknown augmentation 'rotate'");
         assertThat(validation.err()).startsWith("error: --validation as a fraction must be between 0 and 1");
         assertThat(resume.err()).startsWith("error: --resume: ").contains("checkpoint.lct does not exist");
-        for (TrainerRun r : new TrainerRun[] {loss, oneStage, joint, tooMany, augment, validation, resume}) {
+        for (TrainerRun r : new TrainerRun[] {loss, oneStage, joint, tooMany, unknown, augment, validation, resume}) {
             assertThat(r.exitCode()).isEqualTo(2);
             assertThat(r.err().lines()).hasSize(1);
         }

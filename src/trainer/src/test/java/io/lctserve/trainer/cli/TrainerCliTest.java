@@ -102,6 +102,17 @@ class TrainerCliTest {
         assertThat(((Number) parity.get("argmaxMismatches")).intValue()).isZero();
         assertThat(m.training().get("mode")).isEqualTo("lct");
         assertThat(training.out()).contains("ONNX vs DJL on 1000 images");
+        // the default --pipeline auto timed sequential and 2 workers on real batches and says what it kept
+        @SuppressWarnings("unchecked")
+        Map<String, Object> pipeline = (Map<String, Object>) m.training().get("pipeline");
+        assertThat(pipeline.get("setting")).isEqualTo("auto");
+        assertThat(((Number) pipeline.get("workers")).intValue()).isBetween(1, 2);
+        assertThat(m.training().get("pipelineWorkers")).isEqualTo(pipeline.get("workers"));
+        assertThat((List<?>) pipeline.get("trial")).hasSize(2);
+        assertThat((String) pipeline.get("why"))
+                .contains("sequential, 2 threads ")
+                .contains("2 pipeline workers x 1 thread ")
+                .contains("img/s");
     }
 
     @Test

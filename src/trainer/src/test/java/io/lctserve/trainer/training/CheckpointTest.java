@@ -54,7 +54,7 @@ class CheckpointTest {
                 new TrainingOptions.Augmentation(true, false),
                 2,
                 3L,
-                2);
+                Parallelism.pipelined(2, 1));
     }
 
     private static final class Stop extends RuntimeException {}

@@ -56,7 +56,7 @@ class LocalCriticTrainerTest {
                 TrainingOptions.Augmentation.NONE,
                 d.warmupSteps(),
                 7L,
-                1);
+                Parallelism.sequential(1));
     }
 
     /** Trains two identically initialized networks, the second with its later stages scaled. */

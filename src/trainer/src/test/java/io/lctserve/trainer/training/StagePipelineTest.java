@@ -45,12 +45,17 @@ class StagePipelineTest {
     }
 
     private static TrainingOptions options(CriticLoss loss, int workers) {
+        return options(loss, Parallelism.pipelined(workers, 1), 32);
+    }
+
+    /** On one core: every worker count runs one intra-op thread, so timing alone tells them apart. */
+    private static TrainingOptions options(CriticLoss loss, Parallelism parallelism, int batchSize) {
         TrainingOptions d = TrainingOptions.defaults();
         return new TrainingOptions(
                 TrainingMode.LCT,
                 loss,
                 2,
-                32,
+                batchSize,
                 d.learningRate(),
                 d.momentum(),
                 d.weightDecay(),
@@ -59,7 +64,7 @@ class StagePipelineTest {
                 new TrainingOptions.Augmentation(true, true),
                 4,
                 5L,
-                workers);
+                parallelism);
     }
 
     /** Every parameter of the network after training, with the history. */
@@ -106,6 +111,51 @@ class StagePipelineTest {
                 .isNotEqualTo(sequential.parameters());
         // stage 0's own parameters come first; its critic lags but its stage sees the critic's weights later
         assertThat(two.history().epochs()).hasSize(2);
+    }
+
+    @Test
+    void autoTimesEachWorkerCountOnRealStepsAndTrainsAsAFixedSettingWould() throws Exception {
+        ImageSet data = FashionMnistSlices.train().slice(0, 40 * 8); // 40 batches: trial segments of 4
+        Parallelism auto = Parallelism.choose(2, 1);
+
+        Trained ce = train(options(CriticLoss.CE, auto, 8), data);
+        Trained ceSequential = train(options(CriticLoss.CE, Parallelism.sequential(1), 8), data);
+        Trained cascade = train(options(CriticLoss.CASCADE, auto, 8), data);
+        Trained cascadePipelined = train(options(CriticLoss.CASCADE, Parallelism.pipelined(2, 1), 8), data);
+
+        assertThat(ce.parameters()).usingRecursiveComparison().isEqualTo(ceSequential.parameters());
+        assertThat(cascade.parameters())
+                .as("under auto a cascaded critic trails by the lag whatever runs it, as in any pipeline")
+                .usingRecursiveComparison()
+                .isEqualTo(cascadePipelined.parameters());
+        Map<String, Object> choice = ce.history().pipelineChoice();
+        assertThat(choice.get("setting")).isEqualTo("auto");
+        assertThat((int) choice.get("workers")).isIn(1, 2);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> trial = (List<Map<String, Object>>) choice.get("trial");
+        assertThat(trial).extracting(t -> t.get("workers")).containsExactly(1, 2);
+        assertThat(trial).allSatisfy(t -> assertThat(t.get("batches")).isEqualTo(8));
+        assertThat((String) choice.get("why"))
+                .contains("sequential, 1 thread", "2 pipeline workers x 1 thread", "(8 batches each, 2 rounds");
+        assertThat(ceSequential.history().pipelineChoice()).isNull();
+    }
+
+    @Test
+    void autoAlternatesTheWorkerCountsAfterAWarmUpAndTakesTheFastest() {
+        PipelineChoice choice = new PipelineChoice(3, 429);
+        assertThat(choice.schedule()).containsExactly(3, 1, 2, 3, 3, 2, 1);
+        assertThat(choice.segment()).isEqualTo(24);
+        assertThat(new PipelineChoice(2, 39).segment())
+                .as("too short an epoch to time")
+                .isZero();
+
+        choice.record(1, 24, 4_000_000_000L);
+        choice.record(2, 24, 3_000_000_000L);
+        choice.record(3, 24, 3_500_000_000L);
+        assertThat(choice.best()).isEqualTo(2);
+        assertThat(new PipelineChoice(2, 39).best())
+                .as("untimed: the most workers")
+                .isEqualTo(2);
     }
 
     @Test

@@ -1,10 +1,7 @@
-package io.lctserve.trainer.evaluation;
+package io.lctserve.core.exit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lctserve.core.exit.ComputeCost;
-import io.lctserve.core.exit.ExitRule;
-import io.lctserve.core.exit.Mode;
 import java.util.Random;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;

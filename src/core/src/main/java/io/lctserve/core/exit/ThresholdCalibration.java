@@ -1,6 +1,5 @@
-package io.lctserve.trainer.evaluation;
+package io.lctserve.core.exit;
 
-import io.lctserve.core.exit.ExitRule;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -67,6 +66,18 @@ public final class ThresholdCalibration {
             }
         }
         return best;
+    }
+
+    /**
+     * The cheapest setting of {@code rule} ({@link ExitRule#MAX_SOFTMAX}, {@link ExitRule#ENTROPY} or
+     * {@link ExitRule#PATIENCE}) within budget; null if none (patience only).
+     */
+    public static ExitAnalysis.Outcome calibrate(String rule, ExitAnalysis on, double budget) {
+        return switch (rule) {
+            case ExitRule.ENTROPY -> calibrateEntropy(on, budget);
+            case ExitRule.PATIENCE -> calibratePatience(on, budget);
+            default -> calibrate(on, budget);
+        };
     }
 
     /** Whether the outcome's loss against the main head is within {@code budget} with the margin. */

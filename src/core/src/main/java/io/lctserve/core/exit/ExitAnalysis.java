@@ -1,10 +1,5 @@
-package io.lctserve.trainer.evaluation;
+package io.lctserve.core.exit;
 
-import io.lctserve.core.exit.ComputeCost;
-import io.lctserve.core.exit.ExitRule;
-import io.lctserve.core.exit.HeadOutput;
-import io.lctserve.core.exit.Mode;
-import io.lctserve.core.exit.Probabilities;
 import java.util.Arrays;
 
 /**
@@ -29,6 +24,20 @@ public final class ExitAnalysis {
      * @param cost what an answer at each head costs
      */
     public ExitAnalysis(float[][] logits, int[] labels, ComputeCost cost) {
+        this(logits, labels, cost, true);
+    }
+
+    /**
+     * The same from softmax probabilities already worked out (what the server keeps of live samples).
+     *
+     * @param probabilities {@code [head][sample * classes + class]}
+     * @param reference what each sample counts as right: labels, or on unlabelled traffic the last head's answer
+     */
+    public static ExitAnalysis ofProbabilities(float[][] probabilities, int[] reference, ComputeCost cost) {
+        return new ExitAnalysis(probabilities, reference, cost, false);
+    }
+
+    private ExitAnalysis(float[][] logits, int[] labels, ComputeCost cost, boolean softmax) {
         if (logits.length != cost.exits()) {
             throw new IllegalArgumentException(logits.length + " heads' logits for a model of " + cost.exits());
         }
@@ -41,7 +50,9 @@ public final class ExitAnalysis {
         this.outputs = new HeadOutput[heads][samples];
         for (int k = 0; k < heads; k++) {
             probabilities[k] = logits[k].clone();
-            Probabilities.softmaxRows(probabilities[k], classes);
+            if (softmax) {
+                Probabilities.softmaxRows(probabilities[k], classes);
+            }
             for (int i = 0; i < samples; i++) {
                 outputs[k][i] = HeadOutput.of(probabilities[k], i * classes, classes, k > 0 ? outputs[k - 1][i] : null);
             }
