@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             OverloadCommand.class,
             GrpcLoadCommand.class,
             StreamCommand.class,
+            DriftCommand.class,
             DigitsCommand.class,
             CommandLine.HelpCommand.class
         })

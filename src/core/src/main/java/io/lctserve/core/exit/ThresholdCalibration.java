@@ -34,6 +34,11 @@ public final class ThresholdCalibration {
 
     private ThresholdCalibration() {}
 
+    /** The accuracy budget of a preset by its name ({@code balanced}, {@code balanced-entropy} ...); null for another name. */
+    public static Double budget(String preset) {
+        return BUDGETS.get(preset.split("-")[0]);
+    }
+
     private static Map<String, Double> budgets() {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("accurate", 0.001);

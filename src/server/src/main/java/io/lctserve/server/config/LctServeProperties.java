@@ -165,13 +165,25 @@ public record LctServeProperties(
      * @param fraction the share of early-exited samples verified
      * @param maxOutstanding samples under verification at most; more are dropped (counted), so that
      *     shadow work never piles up under load
-     * @param window verified samples per preset the live disagreement rate is taken over
+     * @param window verified samples per preset the live disagreement rate is taken over, and live
+     *     samples kept per model version for recalibration
+     * @param recalibrate search a preset's setting again on live traffic when its live rate is above
+     *     its calibration, and go back to the manifest's when traffic returns to normal
+     * @param fixedPresets models whose presets always keep the manifest's settings
      */
     public record Verification(
             @DefaultValue("true") boolean enabled,
             @DecimalMin("0.0") @DecimalMax("1.0") @DefaultValue("0.05") double fraction,
             @Min(1) @DefaultValue("64") int maxOutstanding,
-            @Min(10) @DefaultValue("2000") int window) {}
+            @Min(10) @DefaultValue("2000") int window,
+            @DefaultValue("true") boolean recalibrate,
+            @DefaultValue List<String> fixedPresets) {
+
+        /** Whether recalibration may change {@code model}'s presets. */
+        public boolean recalibrates(String model) {
+            return enabled && recalibrate && !fixedPresets.contains(model);
+        }
+    }
 
     /** One model's batching settings; each one left out is the server's. */
     public record ModelBatching(

@@ -111,7 +111,7 @@ public class InferenceService {
         final Responder responder;
         final Call handle;
         String mode = InferenceMetrics.UNKNOWN_MODE;
-        String rule;
+        ResolvedKnob resolved;
         Job job;
         boolean held; // holds the model (released when answered)
         volatile boolean answeredOnce; // a progressive call's first answer was timed
@@ -129,13 +129,12 @@ public class InferenceService {
                 Knob knob = call.reader().knob(model);
                 mode = knob.modeOrDefault().wireName();
                 ModelInput input = call.reader().input(model);
-                ResolvedKnob resolved = resolver.resolve(
+                resolved = resolver.resolve(
                         model,
                         knob,
                         call.receivedNanos(),
                         call.callDeadlineNanos(),
                         call.reader().detail());
-                rule = resolved.rule();
                 if (!model.acquire()) { // taken out of the repository since the call looked it up
                     throw new ServerBusyException("model " + model.name() + " version " + model.version()
                             + " is being unloaded; retry later");
@@ -223,7 +222,7 @@ public class InferenceService {
         private void progress(BatchResult soFar) {
             if (!handle.cancelled()) {
                 firstAnswer();
-                responder.progress(new InferenceResult(model, soFar, rule));
+                responder.progress(new InferenceResult(model, soFar, resolved.rule(), resolved.contract()));
             }
         }
 
@@ -253,8 +252,8 @@ public class InferenceService {
             }
             if (failure == null) {
                 firstAnswer();
-                responder.answer(new InferenceResult(model, batch, rule));
-                verification.afterAnswer(model, rule, job, batch);
+                responder.answer(new InferenceResult(model, batch, resolved.rule(), resolved.contract()));
+                verification.afterAnswer(model, resolved, job, batch);
             } else {
                 responder.fail(failure);
             }

@@ -1,5 +1,7 @@
 package io.lctserve.server.inference;
 
+import io.lctserve.core.exit.ExitRule;
+import io.lctserve.core.exit.HeadOutput;
 import io.lctserve.core.exit.Mode;
 import io.lctserve.runtime.BatchResult;
 import io.lctserve.runtime.ExitPlan;
@@ -26,24 +28,26 @@ import org.springframework.stereotype.Component;
 
 /**
  * Checks early answers against the full network on live traffic. After a preset's answer has been
- * sent, each of its samples that left before the last head is, with probability
- * {@code lctserve.verification.fraction}, run again in full mode at the lowest priority on the
- * model's batching queues, where it rides in batches with real requests and runs only when none of
- * theirs waits ahead of it, gathered into batches of {@value #BATCH}. Whether the early answer's class was the last head's is counted
- * ({@code lctserve.verified}: model, version, preset, stage, outcome agree | disagree | dropped) and
- * kept per preset in the model's {@link io.lctserve.server.model.LiveAgreement}. At most
+ * sent, each of its samples is, with probability {@code lctserve.verification.fraction}, run again
+ * through every head to the last at the lowest priority on the model's batching queues (a sample the
+ * last head answered too: the calibrated rate it is compared with is over every answer, and
+ * recalibration needs the hard samples as much as the easy ones), gathered into batches of
+ * {@value #BATCH} that ride with real requests and run only when none of theirs waits ahead of them.
+ * Whether the early answer's class was the last head's is counted ({@code lctserve.verified}: model,
+ * version, preset, stage, outcome agree | disagree | dropped) and kept per preset in the model's
+ * {@link io.lctserve.server.model.LiveAgreement}; every head's probabilities go to the model's
+ * {@link io.lctserve.server.model.LiveSamples}, and {@link Recalibration} is told. At most
  * {@code max-outstanding} samples are under verification: beyond that, and for whatever the queues
  * refuse or time out, the sample is dropped and counted, never waited for.
  *
  * <p>What it runs again is the sample from its input, not from the exit stage's activation: most
  * early answers leave at stage 0, whose cost (about a sixth of the full model here) is all this
- * repeats.
+ * repeats; every head runs, which costs 0.14 of the full model more than the last head alone.
  */
 @Component
 public class ShadowVerification {
 
     private static final Logger log = LoggerFactory.getLogger(ShadowVerification.class);
-    static final String PRESET = "preset:";
     /** Samples per shadow batch. */
     static final int BATCH = 16;
 
@@ -58,15 +62,18 @@ public class ShadowVerification {
     private final LctServeProperties.Verification settings;
     private final BatchingEngine batching;
     private final MeterRegistry meters;
+    private final Recalibration recalibration;
     /** Samples gathered or under verification (at most max-outstanding). */
     private final AtomicInteger outstanding = new AtomicInteger();
     /** Per model version, the samples gathered for its next shadow batch (a version that goes takes its own). */
     private final Map<LoadedModel, Gathered> gathering = Collections.synchronizedMap(new WeakHashMap<>());
 
-    public ShadowVerification(LctServeProperties properties, BatchingEngine batching, MeterRegistry meters) {
+    public ShadowVerification(
+            LctServeProperties properties, BatchingEngine batching, MeterRegistry meters, Recalibration recalibration) {
         this.settings = properties.verification();
         this.batching = batching;
         this.meters = meters;
+        this.recalibration = recalibration;
     }
 
     /**
@@ -74,22 +81,26 @@ public class ShadowVerification {
      * {@value #BATCH} gathered samples go to the queues as one full-mode batch (a lone sample handed
      * to a worker costs as much again in the hand-over as in the model). Only calls answered by a
      * preset are verified (a preset is what promises an accuracy; a request's own threshold is its own).
+     * A {@code max_disagreement} call that ran every head ({@link Contract#explores()}) needs no second
+     * run: what every preset would have answered is read from its heads and counted at once.
      */
-    void afterAnswer(LoadedModel model, String rule, Job job, BatchResult answer) {
-        if (!settings.enabled()
-                || settings.fraction() <= 0
-                || job.plan().mode() != Mode.EARLY_EXIT
-                || rule == null
-                || !rule.startsWith(PRESET)) {
+    void afterAnswer(LoadedModel model, ResolvedKnob resolved, Job job, BatchResult answer) {
+        if (!settings.enabled() || settings.fraction() <= 0 || job.plan().mode() != Mode.EARLY_EXIT) {
             return;
         }
-        int last = model.exitCount() - 1;
-        String preset = rule.substring(PRESET.length());
+        if (resolved.contract() != null && resolved.contract().explores()) {
+            everyPreset(model, answer);
+            return;
+        }
+        if (resolved.preset() == null) {
+            return;
+        }
+        String preset = resolved.preset();
         int row = (int) (job.pixels().length / job.shape()[0]);
         ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int i = 0; i < answer.samples().size(); i++) {
             SampleResult s = answer.samples().get(i);
-            if (s.exitStage() >= last || s.deadlineCut() || random.nextDouble() >= settings.fraction()) {
+            if (s.deadlineCut() || random.nextDouble() >= settings.fraction()) {
                 continue;
             }
             if (outstanding.incrementAndGet() > settings.maxOutstanding()) {
@@ -116,6 +127,37 @@ public class ShadowVerification {
                 submit(model, full, job.shape());
             }
         }
+    }
+
+    /**
+     * Every preset's would-be answer on each sample that ran every head, against the last head's:
+     * counted in each preset's live window as a verified sample (deadline-cut samples are skipped).
+     */
+    private void everyPreset(LoadedModel model, BatchResult answer) {
+        int last = model.exitCount() - 1;
+        int classes = model.classes();
+        for (SampleResult s : answer.samples()) {
+            if (s.deadlineCut() || s.heads().size() != model.exitCount()) {
+                continue;
+            }
+            model.traffic().add(s.heads());
+            for (String preset : model.manifest().presets().keySet()) {
+                ExitRule rule = model.preset(preset);
+                if (rule == null) {
+                    continue;
+                }
+                HeadOutput previous = null;
+                for (int k = 0; k <= last; k++) {
+                    HeadOutput out = HeadOutput.of(s.heads().get(k).probabilities(), 0, classes, previous);
+                    if (k == last || rule.exits(k, out)) {
+                        recorded(model, preset, k, out.predictedClass() == s.predictedClass());
+                        break;
+                    }
+                    previous = out;
+                }
+            }
+        }
+        recalibration.consider(model);
     }
 
     /** Samples gathered for one model version: their input rows, and what each early answer said. */
@@ -149,8 +191,14 @@ public class ShadowVerification {
         }
         long[] shape = requestShape.clone();
         shape[0] = g.size();
-        Job full = new Job(
-                g.pixels, shape, ExitPlan.of(Mode.FULL, null, model.exitCount() - 1), Integer.MAX_VALUE, NOT_COUNTED);
+        // every head, the last answering: the full model's answer, and every head's for recalibration
+        ExitPlan everyHead = new ExitPlan(
+                Mode.EARLY_EXIT,
+                new ExitRule.Patience(model.exitCount() + 1),
+                model.exitCount() - 1,
+                ExitPlan.NO_DEADLINE,
+                true);
+        Job full = new Job(g.pixels, shape, everyHead, Integer.MAX_VALUE, NOT_COUNTED);
         PendingRequest pending;
         try {
             pending = scheduler.submit(full, Caller.MUST_NOT_BLOCK);
@@ -167,19 +215,26 @@ public class ShadowVerification {
                     dropped(model, early.preset(), early.stage());
                     continue;
                 }
-                boolean agreed = verified.samples().get(j).predictedClass() == early.predictedClass();
-                count(model, early.preset(), early.stage(), agreed ? "agree" : "disagree");
-                String changed = model.live().record(early.preset(), agreed);
-                if (changed != null) {
-                    log.info(
-                            "model {} version {}, preset {}: live disagreement with the last head is now {}",
-                            model.name(),
-                            model.version(),
-                            early.preset(),
-                            describe(model, early.preset()));
-                }
+                SampleResult last = verified.samples().get(j);
+                model.traffic().add(last.heads());
+                recorded(model, early.preset(), early.stage(), last.predictedClass() == early.predictedClass());
             }
+            recalibration.consider(model);
         });
+    }
+
+    /** One sampled answer's outcome, counted and kept in the preset's window; logged when its state changes. */
+    private void recorded(LoadedModel model, String preset, int stage, boolean agreed) {
+        count(model, preset, stage, agreed ? "agree" : "disagree");
+        String changed = model.live().record(preset, agreed);
+        if (changed != null) {
+            log.info(
+                    "model {} version {}, preset {}: live disagreement with the last head is now {}",
+                    model.name(),
+                    model.version(),
+                    preset,
+                    describe(model, preset));
+        }
     }
 
     private void end(LoadedModel model, int samples) {

@@ -12,9 +12,11 @@ import io.lctserve.runtime.StagedSessions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A validated staged model opened in ONNX Runtime, with the predictor that walks its stages (and,
@@ -34,11 +36,32 @@ public final class LoadedModel implements AutoCloseable {
     private final byte[] samples;
     private final String name;
     private final LiveAgreement live;
+    private final LiveSamples traffic;
+    private final Map<String, Recalibrated> recalibrated = new ConcurrentHashMap<>();
+
+    /**
+     * A preset's setting as recalibration changed it on live traffic.
+     *
+     * @param rule the setting now served
+     * @param since when it was installed
+     * @param samples live samples it was searched on
+     * @param disagreement its share of those samples answered otherwise than by the last head
+     * @param macsFraction its mean MACs on those samples, as a fraction of the full model's
+     * @param manifestDisagreement the manifest's setting's share on the same samples
+     */
+    public record Recalibrated(
+            ExitRule rule,
+            Instant since,
+            int samples,
+            double disagreement,
+            double macsFraction,
+            double manifestDisagreement) {}
 
     private LoadedModel(StagedSessions sessions, String name, int verificationWindow) {
         this.sessions = sessions;
         this.name = name;
         this.live = new LiveAgreement(sessions.manifest().presets(), verificationWindow);
+        this.traffic = new LiveSamples(sessions.exitCount(), sessions.classes(), verificationWindow);
         this.samples = readSamples(sessions.model().folder().resolve(ModelFolder.SAMPLES_FILE));
         this.predictor = new ProgressivePredictor(sessions);
         sessions.manifest().presets().forEach((preset, rule) -> presets.put(preset, ExitRule.of(rule)));
@@ -109,9 +132,41 @@ public final class LoadedModel implements AutoCloseable {
         return sessions.classes();
     }
 
-    /** The exit rule of a manifest preset, read once at load; null for a preset the model does not have. */
+    /** Live samples that ran every head, what recalibration searches on. */
+    public LiveSamples traffic() {
+        return traffic;
+    }
+
+    /**
+     * The exit rule a preset answers with: as recalibration set it on live traffic, else the
+     * manifest's (read once at load); null for a preset the model does not have.
+     */
     public ExitRule preset(String name) {
+        Recalibrated r = recalibrated.get(name);
+        return r != null ? r.rule() : presets.get(name);
+    }
+
+    /** The manifest's exit rule of a preset, whatever recalibration did; null for a preset the model does not have. */
+    public ExitRule manifestPreset(String name) {
         return presets.get(name);
+    }
+
+    /** Presets whose setting recalibration changed, and to what. */
+    public Map<String, Recalibrated> recalibrated() {
+        return Map.copyOf(recalibrated);
+    }
+
+    /** Serves {@code preset} with a setting found on live traffic; its live window starts again. */
+    public void recalibrate(String preset, Recalibrated setting) {
+        recalibrated.put(preset, setting);
+        live.reset(preset);
+    }
+
+    /** Serves {@code preset} with the manifest's setting again; its live window starts again. */
+    public void restore(String preset) {
+        if (recalibrated.remove(preset) != null) {
+            live.reset(preset);
+        }
     }
 
     public ComputeCost cost() {

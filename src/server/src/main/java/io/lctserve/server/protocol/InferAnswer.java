@@ -94,6 +94,9 @@ public record InferAnswer(
                         .map(s -> model.manifest().labels().get(s.predictedClass()))
                         .toList());
         parameters.put("rule", result.rule());
+        if (result.contract() != null) {
+            parameters.putAll(result.contract().parameters());
+        }
         parameters.put("deadline_cut", batch.deadlineCut());
         parameters.put("macs_fraction", batch.macsFraction());
         if (!ignored.isEmpty()) {

@@ -2,6 +2,7 @@ package io.lctserve.server.protocol;
 
 import static io.lctserve.server.inference.Knob.DEADLINE_MS;
 import static io.lctserve.server.inference.Knob.ENTROPY;
+import static io.lctserve.server.inference.Knob.MAX_DISAGREEMENT;
 import static io.lctserve.server.inference.Knob.MAX_STAGE;
 import static io.lctserve.server.inference.Knob.MODE;
 import static io.lctserve.server.inference.Knob.PATIENCE;
@@ -28,8 +29,8 @@ import java.util.Set;
  */
 public final class KnobBinder {
 
-    private static final List<String> KNOB =
-            List.of(MODE, RULE, THRESHOLD, PRESET, ENTROPY, PATIENCE, MAX_STAGE, DEADLINE_MS, PRIORITY);
+    private static final List<String> KNOB = List.of(
+            MODE, RULE, THRESHOLD, PRESET, ENTROPY, PATIENCE, MAX_DISAGREEMENT, MAX_STAGE, DEADLINE_MS, PRIORITY);
 
     /** Triton's request option for binary outputs (every output, unless an output says otherwise). */
     public static final String BINARY_DATA_OUTPUT = "binary_data_output";
@@ -163,6 +164,7 @@ public final class KnobBinder {
                 number(parameters.get(ENTROPY), ENTROPY),
                 integer(parameters.get(PATIENCE), PATIENCE),
                 text(parameters.get(PRESET)),
+                number(parameters.get(MAX_DISAGREEMENT), MAX_DISAGREEMENT),
                 integer(parameters.get(MAX_STAGE), MAX_STAGE),
                 deadlineMs(parameters),
                 integer(parameters.get(PRIORITY), PRIORITY));

@@ -58,6 +58,20 @@ public record ModelMetadata(
         parameters.put("presets", presets);
         // shadow verification: each preset's answers against the last head's on live traffic
         parameters.put("live", model.live().snapshot());
+        // presets that recalibration set again on live traffic (the manifest's setting is under "presets")
+        Map<String, Object> recalibrated = new LinkedHashMap<>();
+        model.recalibrated().forEach((preset, r) -> {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("rule", r.rule().wireName());
+            entry.put("setting", r.rule().setting());
+            entry.put("since", r.since().toString());
+            entry.put("samples", r.samples());
+            entry.put("disagreement", r.disagreement());
+            entry.put("macsFraction", r.macsFraction());
+            entry.put("manifestDisagreement", r.manifestDisagreement());
+            recalibrated.put(preset, entry);
+        });
+        parameters.put("recalibrated", recalibrated);
         Evaluation e = m.evaluation();
         if (e != null) {
             parameters.put("evaluation", e);

@@ -121,11 +121,27 @@ class ErrorResponsesTest {
                 Arguments.of(
                         "threshold and preset",
                         valid("{\"threshold\":0.5,\"preset\":\"fast\"}"),
-                        "give one of threshold, entropy, patience or preset, not several"),
+                        "give one of threshold, entropy, patience, preset or max_disagreement, not several"),
                 Arguments.of(
                         "preset of another rule",
                         valid("{\"rule\":\"entropy\",\"preset\":\"fast\"}"),
                         "preset 'fast' uses rule max_softmax, not entropy"),
+                Arguments.of(
+                        "max_disagreement not a fraction",
+                        valid("{\"max_disagreement\":5}"),
+                        "max_disagreement must be a fraction of answers in (0, 1) that may differ from the last head's, was 5"),
+                Arguments.of(
+                        "max_disagreement and preset",
+                        valid("{\"max_disagreement\":0.05,\"preset\":\"fast\"}"),
+                        "give one of threshold, entropy, patience, preset or max_disagreement, not several"),
+                Arguments.of(
+                        "max_disagreement with max_stage",
+                        valid("{\"max_disagreement\":0.05,\"max_stage\":1}"),
+                        "max_disagreement is measured against the last head; leave out max_stage"),
+                Arguments.of(
+                        "max_disagreement outside early exit",
+                        valid("{\"max_disagreement\":0.05,\"mode\":\"full\"}"),
+                        "max_disagreement applies to mode early_exit only, not full"),
                 Arguments.of("max_stage out of range", valid("{\"max_stage\":9}"), "max_stage 9 is out of range"),
                 Arguments.of("max_stage not whole", valid("{\"max_stage\":1.5}"), "max_stage must be a whole number"),
                 Arguments.of(

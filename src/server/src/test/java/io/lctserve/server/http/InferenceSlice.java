@@ -7,6 +7,7 @@ import io.lctserve.server.inference.InferenceGate;
 import io.lctserve.server.inference.InferenceService;
 import io.lctserve.server.inference.KnobResolver;
 import io.lctserve.server.inference.ModelLookup;
+import io.lctserve.server.inference.Recalibration;
 import io.lctserve.server.inference.ShadowVerification;
 import io.lctserve.server.lifecycle.ServerReadiness;
 import io.lctserve.server.metrics.InferenceMetrics;
@@ -42,6 +43,7 @@ import org.springframework.test.context.TestPropertySource;
     InferenceGate.class,
     BatchingEngine.class,
     ShadowVerification.class,
+    Recalibration.class,
     InferenceMetrics.class,
     ApplicationAvailabilityBean.class,
     ServerReadiness.class,

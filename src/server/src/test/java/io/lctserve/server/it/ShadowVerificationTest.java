@@ -3,7 +3,6 @@ package io.lctserve.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.lctserve.core.data.ImageSet;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -21,7 +20,11 @@ import tools.jackson.databind.JsonNode;
  */
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"lctserve.verification.fraction=1.0", "lctserve.verification.window=600"})
+        properties = {
+            "lctserve.verification.fraction=1.0",
+            "lctserve.verification.window=600",
+            "lctserve.verification.recalibrate=false" // detection alone: RecalibrationTest has the rest
+        })
 class ShadowVerificationTest {
 
     private static final String INFER = "/v2/models/" + ShippedModel.NAME + "/infer";
@@ -36,15 +39,14 @@ class ShadowVerificationTest {
     @Test
     void cleanTrafficIsAsCalibratedAndShiftedTrafficIsDetected() {
         Http http = new Http(port);
-        ImageSet test = ShippedModel.testImages();
 
-        send(http, test, 0, 1200, 0); // about 99 % of them leave before the last head
+        send(http, 0, 1200, 0); // about 99 % of them leave before the last head
         JsonNode clean = awaitVerified(http, 1000);
         assertThat(clean.get("state").asString()).isEqualTo("as calibrated");
         assertThat(clean.get("disagreement").asDouble()).isLessThan(0.06);
 
         long before = verified(http);
-        send(http, test, 1200, 2400, 4);
+        send(http, 1200, 2400, 4);
         JsonNode shifted = awaitVerified(http, before + 1000); // the window's 600 are all shifted ones
         assertThat(shifted.get("state").asString()).as(shifted.toString()).isEqualTo("above calibration");
         assertThat(shifted.get("lower").asDouble())
@@ -54,30 +56,26 @@ class ShadowVerificationTest {
                 .mapToDouble(c -> c.count())
                 .sum();
         assertThat(counted).isGreaterThanOrEqualTo(1200);
+        // answers of the last head are sampled too (the calibrated rate is over every answer): they agree
+        double lastHead = meters.find("lctserve.verified").tag("stage", "3").counters().stream()
+                .mapToDouble(c -> c.count())
+                .sum();
+        assertThat(lastHead).isPositive();
+        assertThat(meters.find("lctserve.verified")
+                        .tags("stage", "3", "outcome", "disagree")
+                        .counters())
+                .isEmpty();
         double exits = meters.find("lctserve.exits").counters().stream()
                 .mapToDouble(c -> c.count())
                 .sum();
         assertThat(exits).as("shadow answers are not the model's answers").isEqualTo(2400);
     }
 
-    /** Images [from, to) with the balanced preset, each moved {@code shift} pixels right and down (zeros come in). */
-    private static void send(Http http, ImageSet images, int from, int to, int shift) {
+    /** Images [from, to) with the balanced preset, each moved {@code shift} pixels right and down. */
+    private static void send(Http http, int from, int to, int shift) {
         for (int start = from; start < to; start += PER_REQUEST) {
-            StringBuilder body = new StringBuilder("{\"inputs\":[{\"name\":\"input\",\"shape\":[")
-                    .append(PER_REQUEST)
-                    .append(",1,28,28],\"datatype\":\"UINT8\",\"data\":[");
-            for (int i = start; i < start + PER_REQUEST; i++) {
-                for (int y = 0; y < 28; y++) {
-                    for (int x = 0; x < 28; x++) {
-                        int v = x < shift || y < shift
-                                ? 0
-                                : images.pixels()[i * 784 + (y - shift) * 28 + x - shift] & 0xFF;
-                        body.append(i == start && y == 0 && x == 0 ? "" : ",").append(v);
-                    }
-                }
-            }
-            body.append("]}],\"parameters\":{\"preset\":\"balanced\"}}");
-            Http.Reply r = http.postJson(INFER, body.toString());
+            Http.Reply r = http.postJson(
+                    INFER, ShippedModel.inferBody(start, PER_REQUEST, "{\"preset\":\"balanced\"}", shift));
             assertThat(r.status()).as(r.body()).isEqualTo(200);
         }
     }

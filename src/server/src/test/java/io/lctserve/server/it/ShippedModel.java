@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The model the project ships, in the version the server answers for by default (the newest), and the
@@ -47,6 +48,14 @@ public final class ShippedModel {
 
     /** A V2 infer body with images [from, from + count) as UINT8 and the given parameters (JSON object text). */
     public static String inferBody(int from, int count, String parameters) {
+        return inferBody(from, count, parameters, 0);
+    }
+
+    /**
+     * The same with every image moved {@code shift} pixels right and down, zeros coming in (a camera
+     * mount moved): traffic that drifted from what the model was calibrated on.
+     */
+    public static String inferBody(int from, int count, String parameters, int shift) {
         ImageSet images = testImages();
         int n = images.pixelsPerImage();
         StringBuilder sb = new StringBuilder(count * n * 4 + 200);
@@ -54,11 +63,13 @@ public final class ShippedModel {
                 .append(count)
                 .append(",1,28,28],")
                 .append("\"datatype\":\"UINT8\",\"data\":[");
-        for (int i = 0; i < count * n; i++) {
-            if (i > 0) {
-                sb.append(',');
+        for (int i = from; i < from + count; i++) {
+            for (int y = 0; y < 28; y++) {
+                for (int x = 0; x < 28; x++) {
+                    int v = x < shift || y < shift ? 0 : images.pixels()[i * n + (y - shift) * 28 + x - shift] & 0xFF;
+                    sb.append(i == from && y == 0 && x == 0 ? "" : ",").append(v);
+                }
             }
-            sb.append(images.pixels()[from * n + i] & 0xFF);
         }
         sb.append("]}]");
         if (parameters != null) {
@@ -73,5 +84,15 @@ public final class ShippedModel {
             labels.add(testImages().labels()[i]);
         }
         return labels;
+    }
+
+    /** The {@code class} output's data of a V2 answer. */
+    public static JsonNode classes(JsonNode answer) {
+        for (JsonNode output : answer.get("outputs")) {
+            if (output.get("name").asString().equals("class")) {
+                return output.get("data");
+            }
+        }
+        throw new AssertionError("no class output: " + answer);
     }
 }

@@ -46,6 +46,36 @@ class LiveAgreementTest {
     }
 
     @Test
+    void driftIsAnExactBinomialTestAtFiveInTenThousand() {
+        // tails computed apart (log-gamma sums): P(X >= 25 | 250, 3 %) = 2.0e-7, P(X >= 80 | 2000, 3 %) = 0.0070,
+        // P(X >= 4 | 250, 0.16 %) = 0.00076, P(X >= 24 | 250, 2.88 %) = 3.6e-7
+        assertThat(LiveAgreement.above(25, 250, 0.03)).isTrue();
+        assertThat(LiveAgreement.above(80, 2000, 0.03)).isFalse();
+        assertThat(LiveAgreement.above(4, 250, 0.0016)).isFalse(); // where a normal interval already cries drift
+        assertThat(LiveAgreement.above(24, 250, 0.0288)).isTrue();
+        assertThat(LiveAgreement.above(7, 250, 0.03)).isFalse(); // below the rate's own count
+        assertThat(LiveAgreement.above(1, 250, 0.0)).isTrue();
+    }
+
+    @Test
+    void aSuddenDriftIsSeenOnTheNewestSamplesBeforeTheWholeWindowMovesAndCleanNoiseIsNot() {
+        LiveAgreement live = new LiveAgreement(Map.of("balanced", CALIBRATED), 2000);
+        for (int i = 0; i < 2000; i++) {
+            live.record("balanced", i % 100 >= 4); // 4 % differ: above 3 %, within what chance gives
+        }
+        assertThat(live.driftSpan("balanced")).isZero();
+        for (int i = 0; i < 250; i++) {
+            live.record("balanced", i % 10 != 0); // then 10 % differ
+        }
+        // the newest 250 say it first (the shortest span that is sure enough)
+        assertThat(live.driftSpan("balanced")).isEqualTo(250);
+
+        live.reset("balanced");
+        assertThat(live.of("balanced")).isNull();
+        assertThat(live.driftSpan("balanced")).isZero();
+    }
+
+    @Test
     void aPresetWithoutACalibratedRateIsSaidSo() {
         LiveAgreement live = new LiveAgreement(Map.of(), 100);
         for (int i = 0; i < 100; i++) {

@@ -166,7 +166,7 @@ public final class ModelEvaluation {
                     "test loss"));
             presets.forEach((name, p) -> {
                 ExitAnalysis.Outcome o = test.outcome(ExitRule.of(p));
-                Double budget = ThresholdCalibration.BUDGETS.get(name.split("-")[0]);
+                Double budget = ThresholdCalibration.budget(name);
                 sb.append(line(name, o).stripTrailing());
                 sb.append(String.format(
                         Locale.ROOT,

@@ -87,7 +87,7 @@ final class ReportMarkdown {
         model.presets().forEach((name, p) -> {
             ExitRule rule = ExitRule.of(p);
             ExitAnalysis.Outcome o = test.outcome(rule);
-            Double budget = ThresholdCalibration.BUDGETS.get(name.split("-")[0]);
+            Double budget = ThresholdCalibration.budget(name);
             line(
                     "| %s | %s | %s | %.2f %% | %.3f | %.2f | %s | %s | %.2f pt |",
                     name,
