@@ -135,8 +135,9 @@ public class Recalibration {
                 }
                 long[] marks = state.marks.get(preset); // {drift began, last change}
                 if (marks == null) {
-                    int span =
-                            Math.max(model.live().driftSpan(preset), driftOnLiveSamples(model, manifest, calibrated));
+                    int span = Math.max(
+                            model.live().driftSpan(preset),
+                            driftOnLiveSamples(model, manifest, model.live().driftFrom(preset)));
                     if (span > 0) {
                         // the live samples since the drift began: about as many as the span's verified ones
                         marks = new long[] {added - span, added};
@@ -175,21 +176,21 @@ public class Recalibration {
     /**
      * The preset's manifest setting replayed on the newest 250, 500 or 1,000 live samples, the
      * shortest span where more of its answers differ than the calibrated rate explains ({@link
-     * LiveAgreement#above}); 0 if none. This sees a preset drift that no request used
+     * LiveAgreement#above}, against {@link LiveAgreement#driftFrom}); 0 if none. This sees a preset drift that no request used
      * lately: the live samples are every preset's traffic.
      */
-    private static int driftOnLiveSamples(LoadedModel model, ExitRule manifest, double calibrated) {
+    private static int driftOnLiveSamples(LoadedModel model, ExitRule manifest, double driftFrom) {
         int size = model.traffic().size();
         for (int span : LiveAgreement.DRIFT_SPANS) {
-            if (span <= size && drifted(model.traffic().analysis(model.cost(), span), manifest, calibrated)) {
+            if (span <= size && drifted(model.traffic().analysis(model.cost(), span), manifest, driftFrom)) {
                 return span;
             }
         }
         return 0;
     }
 
-    private static boolean drifted(ExitAnalysis live, ExitRule rule, double calibrated) {
-        return LiveAgreement.above(live.outcome(rule).differing(), live.samples(), calibrated);
+    private static boolean drifted(ExitAnalysis live, ExitRule rule, double driftFrom) {
+        return LiveAgreement.above(live.outcome(rule).differing(), live.samples(), driftFrom);
     }
 
     /**

@@ -60,7 +60,8 @@ public final class LoadedModel implements AutoCloseable {
     private LoadedModel(StagedSessions sessions, String name, int verificationWindow) {
         this.sessions = sessions;
         this.name = name;
-        this.live = new LiveAgreement(sessions.manifest().presets(), verificationWindow);
+        this.live = new LiveAgreement(
+                sessions.manifest().presets(), verificationWindow, validationImages(sessions.manifest()));
         this.traffic = new LiveSamples(sessions.exitCount(), sessions.classes(), verificationWindow);
         this.samples = readSamples(sessions.model().folder().resolve(ModelFolder.SAMPLES_FILE));
         this.predictor = new ProgressivePredictor(sessions);
@@ -82,6 +83,11 @@ public final class LoadedModel implements AutoCloseable {
             throw e;
         }
         return loaded;
+    }
+
+    /** The validation images the manifest's presets were calibrated on, as the trainer records them; 0 if not. */
+    private static int validationImages(Manifest manifest) {
+        return manifest.training().get("validationImages") instanceof Number n ? n.intValue() : 0;
     }
 
     /** Largest {@code samples.json} served; a bigger one is left out (the page then offers no samples). */

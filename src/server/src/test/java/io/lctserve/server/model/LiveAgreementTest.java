@@ -24,7 +24,7 @@ class LiveAgreementTest {
 
     @Test
     void aPresetIsAboveCalibrationOnlyWhenTheWholeIntervalIs() {
-        LiveAgreement live = new LiveAgreement(Map.of("balanced", CALIBRATED), 400);
+        LiveAgreement live = new LiveAgreement(Map.of("balanced", CALIBRATED), 400, 0);
         for (int i = 0; i < 99; i++) {
             assertThat(live.record("balanced", i % 5 != 0)).isNull(); // 20 % differ, but too few to say
         }
@@ -59,7 +59,7 @@ class LiveAgreementTest {
 
     @Test
     void aSuddenDriftIsSeenOnTheNewestSamplesBeforeTheWholeWindowMovesAndCleanNoiseIsNot() {
-        LiveAgreement live = new LiveAgreement(Map.of("balanced", CALIBRATED), 2000);
+        LiveAgreement live = new LiveAgreement(Map.of("balanced", CALIBRATED), 2000, 0);
         for (int i = 0; i < 2000; i++) {
             live.record("balanced", i % 100 >= 4); // 4 % differ: above 3 %, within what chance gives
         }
@@ -76,8 +76,21 @@ class LiveAgreementTest {
     }
 
     @Test
+    void aDriftIsJudgedAgainstWhatTheValidationImagesCouldHaveMeasured() {
+        // 3 % of 5,000 validation images: the 95 % interval reaches 3.5 %
+        LiveAgreement live = new LiveAgreement(Map.of("balanced", CALIBRATED), 2000, 5000);
+        assertThat(live.driftFrom("balanced")).isCloseTo(0.0350, within(5e-4));
+        for (int i = 0; i < 1000; i++) {
+            live.record("balanced", i % 1000 >= 55); // 5.5 %: 2.4 standard errors above 3.5 %, not 0.05 % sure
+        }
+        assertThat(live.driftSpan("balanced")).isZero();
+        assertThat(new LiveAgreement(Map.of("balanced", CALIBRATED), 2000, 0).driftFrom("balanced"))
+                .isEqualTo(0.03);
+    }
+
+    @Test
     void aPresetWithoutACalibratedRateIsSaidSo() {
-        LiveAgreement live = new LiveAgreement(Map.of(), 100);
+        LiveAgreement live = new LiveAgreement(Map.of(), 100, 0);
         for (int i = 0; i < 100; i++) {
             live.record("fast", true);
         }
