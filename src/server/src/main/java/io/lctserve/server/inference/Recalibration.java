@@ -24,25 +24,24 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Keeps each preset's promise on the traffic the server sees now. When a preset's live share of
- * answers differing from the last head drifts above its calibration ({@link LiveAgreement#driftSpan}:
- * over its newest 250, 500 or 1,000 verified answers or its whole window, more differing answers
- * than the rate the calibrator measured explains, by an exact binomial test at 0.05 %; or the same for its manifest setting replayed on the
- * newest live samples, which sees a preset that no request used lately), its setting is searched again on the model version's
- * live samples since the drift began (every head of each, the last head's answer as the reference)
- * with the trainer's search ({@link ThresholdCalibration}, the same grids, rules and
- * {@code ComputeCost}): the cheapest setting of the preset's rule whose share on those samples, plus
- * 1.645 standard errors, is at most the calibrated rate and the preset's accuracy budget ({@link
- * #target}). While a preset is recalibrated, every quarter
- * window of new live samples it is checked again: back to the manifest's setting once that setting is
- * within calibration on the newest 1,000 live samples even by a test at 5 % (far looser than a
- * drift's, so that it does not go back and forth), else searched again on every live sample since
- * the drift began and changed if the setting served no longer keeps the promise there or a new one
- * costs 5 % less. Every change is
- * logged and counted ({@code lctserve.recalibrations}: model, version, preset, direction = drift |
- * adjust | return) and shown in the model's metadata. Nothing is persisted: a restarted replica
- * serves the manifest's settings and detects a drift that is still there again. Checks run on one
- * thread of their own, off the request path.
+ * Keeps each preset's promise on the traffic the server sees now. A preset drifts when more of its
+ * answers differ from the last head than its calibration explains ({@link LiveAgreement#driftSpan}:
+ * over its newest 250, 500 or 1,000 verified answers or its whole window, an exact binomial test at
+ * 0.05 % against {@link LiveAgreement#driftFrom}), or when its manifest setting replayed on the newest
+ * live samples does (which sees a preset that no request used lately). Its setting is then searched
+ * again on the model version's live samples since the drift began (every head of each, the last
+ * head's answer as the reference) with the trainer's search ({@link ThresholdCalibration}, the same
+ * grids, rules and {@code ComputeCost}): the cheapest setting of the preset's rule whose share on
+ * those samples, plus 1.645 standard errors, is at most the calibrated rate and the preset's accuracy
+ * budget ({@link #target}). While a preset is recalibrated, every quarter window of new live samples
+ * it is checked again: back to the manifest's setting once that setting is within calibration on the
+ * newest 1,000 live samples even by a test at 5 % (far looser than a drift's, so that it does not go
+ * back and forth), else searched again on every live sample since the drift began and changed if the
+ * setting served no longer keeps the promise there or a new one costs 5 % less. Every change is logged
+ * and counted ({@code lctserve.recalibrations}: model, version, preset, direction = drift | adjust |
+ * return) and shown in the model's metadata. Nothing is persisted: a restarted replica serves the
+ * manifest's settings and detects a drift that is still there again. Checks run on one thread of
+ * their own, off the request path.
  */
 @Component
 public class Recalibration {
@@ -69,7 +68,7 @@ public class Recalibration {
         t.setPriority(Thread.MIN_PRIORITY);
         return t;
     });
-    /** Per model version: live samples at its last check, whether a check is queued, and per preset its drift's start. */
+    /** Per model version: live samples at its last check, whether a check is queued, per preset its drift's start. */
     private final Map<LoadedModel, State> states = Collections.synchronizedMap(new WeakHashMap<>());
 
     private static final class State {
@@ -148,6 +147,10 @@ public class Recalibration {
                     }
                     continue;
                 }
+                if (!model.recalibrated().containsKey(preset)) { // a search found the manifest's own setting
+                    state.marks.remove(preset);
+                    continue;
+                }
                 // back to the manifest's setting once the newest samples show it within calibration again
                 ExitAnalysis newest = model.traffic().analysis(model.cost(), RETURN_SPAN);
                 ExitAnalysis.Outcome asShipped = newest.outcome(manifest);
@@ -176,8 +179,8 @@ public class Recalibration {
     /**
      * The preset's manifest setting replayed on the newest 250, 500 or 1,000 live samples, the
      * shortest span where more of its answers differ than the calibrated rate explains ({@link
-     * LiveAgreement#above}, against {@link LiveAgreement#driftFrom}); 0 if none. This sees a preset drift that no request used
-     * lately: the live samples are every preset's traffic.
+     * LiveAgreement#above}, against {@link LiveAgreement#driftFrom}); 0 if none. This sees a preset
+     * drift that no request used lately: the live samples are every preset's traffic.
      */
     private static int driftOnLiveSamples(LoadedModel model, ExitRule manifest, double driftFrom) {
         int size = model.traffic().size();

@@ -78,8 +78,8 @@ public class ShadowVerification {
 
     /**
      * Picks the samples of an answered call to verify and gathers them per model version; every
-     * {@value #BATCH} gathered samples go to the queues as one full-mode batch (a lone sample handed
-     * to a worker costs as much again in the hand-over as in the model). Only calls answered by a
+     * {@value #BATCH} gathered samples go to the queues as one batch through every head (a lone sample
+     * handed to a worker costs as much again in the hand-over as in the model). Only calls answered by a
      * preset are verified (a preset is what promises an accuracy; a request's own threshold is its own).
      * A {@code max_disagreement} call that ran every head ({@link Contract#explores()}) needs no second
      * run: what every preset would have answered is read from its heads and counted at once.

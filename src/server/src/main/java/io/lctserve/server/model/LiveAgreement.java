@@ -102,8 +102,9 @@ public final class LiveAgreement {
     /**
      * Whether a preset's answers drifted: over the newest 250, 500 or 1,000 verified samples, or the
      * whole window once it holds 250, more answers differ from the last head than the calibrated rate
-     * explains ({@link #above}, against {@link #driftFrom}). Returns the shortest such span, or 0. Fewer than 250 say too little: the first 176 clean test images alone put fast's
-     * share at 9.1 % against its calibrated 4.0 % (4.71 % over the whole test set).
+     * explains ({@link #above}, against {@link #driftFrom}). Returns the shortest such span, or 0.
+     * Fewer than 250 say too little: the first 176 clean test images alone put fast's share at 9.1 %
+     * against its calibrated 4.0 % (4.71 % over the whole test set).
      */
     public int driftSpan(String preset) {
         Window w = windows.get(preset);
