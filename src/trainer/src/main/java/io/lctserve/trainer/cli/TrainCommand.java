@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code train}: the options, turned into data splits, a network and settings for a {@link TrainingRun}.
- * Its length is the options' declarations and help texts (two thirds of it); what they do lives in
+ * It is over 300 lines because of the options' declarations and help texts (two thirds of it: a
+ * user reads them in {@code train --help}, so they stay whole here); what the options do lives in
  * {@link TrainingData}, {@link TrainChoices}, {@link DataFit} and {@link TrainingRun}.
  */
 @Command(
