@@ -8,6 +8,7 @@ import io.lctserve.runtime.StagedSessions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -25,7 +26,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Queue order and which queue runs next are {@link StageQueues}' (the policy), the queues' lock
  * and the workers' waiting {@link WorkQueue}'s, a stage run {@link StageStep}'s. A sample with a
  * deadline that waits in a queue past the point where its next stage could still meet the deadline
- * is answered from its most confident head so far (a degraded answer) instead of waiting on.
+ * is answered from its most confident head so far (a degraded answer) instead of waiting on. One
+ * that has no head yet is refused ({@link DeadlineRefusal}) rather than answered late: at submission
+ * when the work queued ahead of it and its first stage would end past the deadline, or in the queue
+ * at the last moment its first stage could still have ended in time.
  *
  * <p>Nothing waits for a batch to fill unless {@code maxQueueDelay} says so: a worker takes what is
  * queued, and batches form when requests arrive while the workers are busy. When nothing is queued
@@ -101,7 +105,8 @@ public final class BatchScheduler implements AutoCloseable {
      * request, or its first stage.
      *
      * @throws RejectedExecutionException when the queues hold more work than the queue timeout allows
-     *     to start in time, or the scheduler is closed
+     *     to start in time, or the scheduler is closed; a {@link DeadlineRefusal} when the request's
+     *     deadline cannot be met
      */
     public PendingRequest submit(Job job, Caller caller) {
         int batch = job.batch();
@@ -116,6 +121,8 @@ public final class BatchScheduler implements AutoCloseable {
         }
         long timeout = settings.queueTimeout().toNanos();
         PendingRequest request = new PendingRequest(job, sessions.exitCount(), cost.fullModel() * batch, timeout);
+        double firstStageNanos = firstStageNanos(batch);
+        refuseMissedDeadline(job, firstStageNanos);
         if (caller == Caller.MAY_COMPUTE && runsInlineNow() && runners.tryAcquire()) {
             try {
                 if (work.idle() && permits.tryAcquire()) {
@@ -152,16 +159,58 @@ public final class BatchScheduler implements AutoCloseable {
             }
         }
         work.admit(request, pixels, batch, rowShape);
+        // Unstarted, the request leaves its queue at the queue timeout, or, with a deadline, at the last
+        // moment its first stage could still end in time.
+        long lastStart = job.plan().hasDeadline()
+                ? job.plan().deadlineNanos() - (long) firstStageNanos - System.nanoTime()
+                : Long.MAX_VALUE;
+        boolean byDeadline = lastStart < timeout;
+        long expiry = byDeadline ? Math.max(0, lastStart) : timeout;
         ScheduledFuture<?> timer = timeouts.schedule(
                 () -> {
-                    if (work.withdraw(request)) {
-                        request.timeOut();
+                    if (work.withdrawUnstarted(request)) {
+                        if (byDeadline) {
+                            request.fail(new DeadlineRefusal("the deadline passed before the first stage could"
+                                    + " run: the queue held more work than the deadline left time for"));
+                        } else {
+                            request.timeOut();
+                        }
                     }
                 },
-                timeout,
+                expiry,
                 TimeUnit.NANOSECONDS);
         request.whenDone((result, error) -> timer.cancel(false));
         return request;
+    }
+
+    /** The measured time of a request's first stage: its batches of it, over the workers. */
+    private double firstStageNanos(int batch) {
+        int runs = (batch + settings.maxBatchSize() - 1) / settings.maxBatchSize();
+        int rounds = (runs + settings.workers() - 1) / settings.workers();
+        return predictor.latency().predictNanos(0, Math.min(batch, settings.maxBatchSize())) * rounds;
+    }
+
+    /**
+     * Refuses a request with a deadline that its first stage cannot meet: already past, or past once
+     * the queued work ahead of it and its first stage have run at their measured latencies.
+     */
+    private void refuseMissedDeadline(Job job, double firstStageNanos) {
+        if (!job.plan().hasDeadline()) {
+            return;
+        }
+        double wait = runsInlineNow()
+                ? 0
+                : work.waitAheadNanos(job.priority(), job.plan().deadlineNanos());
+        long left = job.plan().deadlineNanos() - System.nanoTime();
+        if (wait + firstStageNanos > left) {
+            throw new DeadlineRefusal(String.format(
+                    Locale.ROOT,
+                    "the deadline cannot be met: %.1f ms left, about %.1f ms of queued work and %.1f ms for the"
+                            + " first stage",
+                    Math.max(0, left) / 1e6,
+                    wait / 1e6,
+                    firstStageNanos / 1e6));
+        }
     }
 
     /**

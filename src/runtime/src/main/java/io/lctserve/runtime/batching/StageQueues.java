@@ -68,13 +68,36 @@ final class StageQueues {
     double estimatedWaitNanos() {
         double nanos = 0;
         for (int k = 0; k < queues.size(); k++) {
-            int n = queues.get(k).size();
-            if (n > 0) {
-                int batch = Math.min(n, settings.maxBatchSize());
-                nanos += latency.predictNanos(k, batch) * n / batch;
-            }
+            nanos += runNanos(k, queues.get(k).size());
         }
         return nanos / settings.workers();
+    }
+
+    /** Stage k for {@code samples} of the samples queued there, in batches as large as the queue allows. */
+    private double runNanos(int k, int samples) {
+        if (samples == 0) {
+            return 0;
+        }
+        int batch = Math.min(queues.get(k).size(), settings.maxBatchSize());
+        return latency.predictNanos(k, batch) * samples / batch;
+    }
+
+    /**
+     * Time the queued samples that run before a new request's first stage need, spread over the
+     * workers: every survivor past stage 0 (later stages are preferred), and the stage-0 samples
+     * queued ahead of it (higher priority, or the same priority and an earlier deadline).
+     */
+    double waitAheadNanos(int priority, long orderDeadline) {
+        double nanos = 0;
+        for (int k = 1; k < queues.size(); k++) {
+            nanos += runNanos(k, queues.get(k).size());
+        }
+        int ahead = 0;
+        for (QueuedSample s : queues.get(0)) {
+            int p = s.request.priority();
+            ahead += p < priority || (p == priority && s.request.orderDeadline() <= orderDeadline) ? 1 : 0;
+        }
+        return (nanos + runNanos(0, ahead)) / settings.workers();
     }
 
     /** Takes a request's samples out of every queue. */

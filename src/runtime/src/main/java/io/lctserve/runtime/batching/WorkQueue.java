@@ -144,13 +144,30 @@ final class WorkQueue {
         }
     }
 
-    /** Takes the request's samples out of the queues; whether none of them had started. */
-    boolean withdraw(PendingRequest request) {
+    /**
+     * Takes the request's samples out of the queues if none has started; whether it did. A timeout
+     * must not take a started request's survivors: nothing would answer them.
+     */
+    boolean withdrawUnstarted(PendingRequest request) {
+        lock.lock();
+        try {
+            if (request.started()) {
+                return false; // its samples are on their way: the request ends when they are answered
+            }
+            queues.withdraw(request);
+            queued = queues.total();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Takes the request's samples out of the queues: its caller has gone. */
+    void withdraw(PendingRequest request) {
         lock.lock();
         try {
             queues.withdraw(request);
             queued = queues.total();
-            return !request.started();
         } finally {
             lock.unlock();
         }
@@ -238,6 +255,16 @@ final class WorkQueue {
         lock.lock();
         try {
             return queues.lengths();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How long a new request of this priority and deadline would wait for its first stage; see {@link StageQueues#waitAheadNanos}. */
+    double waitAheadNanos(int priority, long deadlineNanos) {
+        lock.lock();
+        try {
+            return queues.waitAheadNanos(priority, deadlineNanos);
         } finally {
             lock.unlock();
         }

@@ -373,6 +373,70 @@ class BatchSchedulerTest {
     }
 
     @Test
+    void aRequestWhoseDeadlineItsFirstStageCannotMeetIsRefusedInsteadOfAnsweredLate() throws Exception {
+        ProgressivePredictor measured = new ProgressivePredictor(sessions); // each stage measured at 20 ms
+        for (int k = 0; k < 3; k++) {
+            measured.latency().record(k, 1, TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        ExitPlan full = ExitPlan.of(Mode.FULL, null, 2);
+        Recorder recorder = new Recorder(true);
+        CompletableFuture<BatchResult> heard = new CompletableFuture<>();
+        BatchScheduler scheduler = new BatchScheduler(
+                measured, recorder, ComputePermits.NONE, settings(1, Duration.ZERO, 1), timeouts, "t");
+        try {
+            // less time left than the first stage takes: refused at submission, nothing computed
+            ExitPlan tooSoon =
+                    new ExitPlan(Mode.FULL, null, 2, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5), false);
+            assertThatThrownBy(
+                            () -> scheduler.submit(Job.of(pixels(MIXED[0]), shape(1), tooSoon, 0), Caller.MAY_COMPUTE))
+                    .isInstanceOf(DeadlineRefusal.class)
+                    .hasMessageContaining("deadline cannot be met");
+
+            PendingRequest first = scheduler.submit(Job.of(pixels(MIXED[0]), shape(1), full, 0), Caller.MUST_NOT_BLOCK);
+            recorder.awaitHeld(); // the one worker is in first's stage 0, and stays there
+            long submitted = System.nanoTime();
+            ExitPlan inTime = new ExitPlan(Mode.FULL, null, 2, submitted + TimeUnit.MILLISECONDS.toNanos(150), false);
+            PendingRequest waiting =
+                    scheduler.submit(Job.of(pixels(MIXED[1]), shape(1), inTime, 0), Caller.MUST_NOT_BLOCK);
+            waiting.whenDone(into(heard));
+
+            // admitted (nothing queued ahead of it), then out of the queue when its first stage could no
+            // longer end by the deadline: about 130 ms in, not at the queue timeout
+            assertThatThrownBy(() -> heard.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(DeadlineRefusal.class);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - submitted))
+                    .isLessThan(150);
+            assertThat(scheduler.queueLengths()).containsExactly(0, 0, 0);
+            recorder.letGo();
+            assertThat(first.await().samples()).hasSize(1);
+        } finally {
+            recorder.letGo();
+            scheduler.close();
+        }
+        assertThat(recorder.runs.stream().filter(r -> r[0] == 0).count()).isEqualTo(1); // only first ran
+    }
+
+    @Test
+    void theQueueTimeoutNeverTakesTheSamplesOfARequestThatHasStarted() throws Exception {
+        ExitPlan full = ExitPlan.of(Mode.FULL, null, 2);
+        Recorder recorder = new Recorder(true);
+        BatchingSettings shortTimeout =
+                new BatchingSettings(1, Duration.ZERO, new int[0], 1, Duration.ofMillis(20), false);
+        try (BatchScheduler scheduler = scheduler(recorder, shortTimeout)) {
+            PendingRequest two =
+                    scheduler.submit(Job.of(pixels(MIXED[0], MIXED[1]), shape(2), full, 0), Caller.MUST_NOT_BLOCK);
+            recorder.awaitHeld(); // its first sample's stage 0 runs: the request has started
+            Thread.sleep(100); // past the queue timeout, its second sample still queued
+            CompletableFuture<BatchResult> heard = new CompletableFuture<>();
+            two.whenDone(into(heard));
+            recorder.letGo();
+
+            assertThat(heard.get(30, TimeUnit.SECONDS).samples()).hasSize(2); // not left unanswered
+        } finally {
+            recorder.letGo();
+        }
+    }
+
+    @Test
     void aRequestWaitedForWithoutBlockingLeavesTheQueueIfItDoesNotStartInTime() throws Exception {
         ExitPlan full = ExitPlan.of(Mode.FULL, null, 2);
         Recorder recorder = new Recorder(true);

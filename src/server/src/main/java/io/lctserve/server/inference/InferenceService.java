@@ -4,6 +4,7 @@ import io.lctserve.runtime.BatchResult;
 import io.lctserve.runtime.SampleListener;
 import io.lctserve.runtime.batching.BatchScheduler;
 import io.lctserve.runtime.batching.Caller;
+import io.lctserve.runtime.batching.DeadlineRefusal;
 import io.lctserve.runtime.batching.Job;
 import io.lctserve.runtime.batching.PendingRequest;
 import io.lctserve.server.config.LctServeProperties;
@@ -184,9 +185,9 @@ public class InferenceService {
             PendingRequest pending;
             try {
                 pending = scheduler.submit(job, caller);
-            } catch (RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) { // a full queue, or a deadline it cannot meet
                 meters.recordQueue(0);
-                finish(null, new ServerBusyException(e.getMessage() + "; retry later"));
+                finish(null, e);
                 return;
             } catch (RuntimeException e) {
                 finish(null, e);
@@ -270,6 +271,9 @@ public class InferenceService {
         if (error instanceof InterruptedException) {
             Thread.currentThread().interrupt();
             return new ServerBusyException("the server is shutting down; retry later");
+        }
+        if (error instanceof DeadlineRefusal missed) {
+            return ServerBusyException.deadline(missed.getMessage() + "; retry with a longer deadline or later");
         }
         if (error instanceof RejectedExecutionException rejected) {
             return new ServerBusyException(rejected.getMessage() + "; retry later");

@@ -222,15 +222,17 @@ class ServingIntegrationTest {
     }
 
     @Test
-    void aTightDeadlineAnswersFromTheFirstHeadAndSaysSo() {
+    void aDeadlineTheFirstStageCannotMeetIsRefusedAtOnceNotAnsweredLate() {
         http.postJson(INFER, ShippedModel.inferBody(0, 8, "{\"mode\":\"full\"}")); // measure every stage once
 
         Http.Reply r = http.postJson(INFER, ShippedModel.inferBody(0, 8, "{\"mode\":\"full\",\"deadline_ms\":0.001}"));
 
-        assertThat(r.status()).isEqualTo(200);
-        assertThat(r.json().get("parameters").get("deadline_cut").asBoolean()).isTrue();
-        assertThat(output(r.json().get("outputs"), "exit_stage"))
-                .allSatisfy(e -> assertThat(e.asInt()).isZero());
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(r.json().get("error").asString())
+                .contains("deadline cannot be met")
+                .contains("retry");
+        assertThat(http.get("/actuator/prometheus").body())
+                .containsPattern("lctserve_requests_seconds_count\\{[^}]*outcome=\"deadline\"[^}]*\\} [1-9]");
     }
 
     @Test
