@@ -1,6 +1,7 @@
 package io.lctserve.server;
 
 import io.lctserve.server.config.KServeArguments;
+import io.lctserve.server.lifecycle.OrderlyShutdown;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -11,6 +12,6 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class LctServeApplication {
 
     public static void main(String[] args) {
-        SpringApplication.run(LctServeApplication.class, KServeArguments.translate(args));
+        OrderlyShutdown.install(SpringApplication.run(LctServeApplication.class, KServeArguments.translate(args)));
     }
 }

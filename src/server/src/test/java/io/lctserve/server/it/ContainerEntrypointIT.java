@@ -8,6 +8,11 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.lctserve.protocol.grpc.GRPCInferenceServiceGrpc;
+import io.lctserve.protocol.grpc.InferParameter;
+import io.lctserve.protocol.grpc.ModelInferRequest;
+import io.lctserve.protocol.grpc.ModelInferResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -16,7 +21,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -85,7 +92,7 @@ class ContainerEntrypointIT {
                         "docker/entrypoint.sh",
                         "--server.port=" + port,
                         "--lctserve.grpc.port=" + grpcPort,
-                        "--lctserve.drain=0s")
+                        "--lctserve.drain=2s")
                 .redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("server.log").toFile());
         pb.environment().put("APP_DIR", app.toString());
@@ -119,16 +126,79 @@ class ContainerEntrypointIT {
                                 .getStatus())
                         .as("gRPC is served from the image")
                         .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+                // under load: 8 calls in flight until the drain has ended
+                GrpcLoad load = new GrpcLoad(channel, 8);
+                await().atMost(Duration.ofSeconds(30)).until(() -> load.answered.get() >= 200);
+                server.destroy(); // SIGTERM, as Kubernetes sends it
+                Thread.sleep(1500); // inside the 2 s drain: calls are still answered
+                load.stop();
+                assertThat(load.failures).as("calls during the drain").isEmpty();
             } finally {
                 channel.shutdownNow();
             }
-            server.destroy(); // SIGTERM, as Kubernetes sends it
             assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(Files.readString(tmp.resolve("server.log")))
+            String log = Files.readString(tmp.resolve("server.log"));
+            // ONNX Runtime's own shutdown hook frees its environment: before OrderlyShutdown it ran beside
+            // the drain and stage runs crashed the JVM (SIGSEGV in libonnxruntime, exit status 134)
+            assertThat(log).doesNotContain("A fatal error has been detected");
+            assertThat(server.exitValue())
+                    .as("exit status after SIGTERM (128 + 15)")
+                    .isEqualTo(143);
+            assertThat(log)
+                    .contains("SIGTERM: stopping the application before the JVM's shutdown hooks")
                     .contains("Graceful shutdown complete")
                     .contains("Closed " + shippedVersions() + " models");
         } finally {
             server.destroyForcibly();
+        }
+    }
+
+    /** Keeps {@code inFlight} batch-1 inference calls going until stopped; notes every failure. */
+    private static final class GrpcLoad {
+        final AtomicInteger answered = new AtomicInteger();
+        final List<Throwable> failures = new CopyOnWriteArrayList<>();
+        private volatile boolean stopped;
+        private final GRPCInferenceServiceGrpc.GRPCInferenceServiceStub stub;
+        private final ModelInferRequest request;
+
+        GrpcLoad(ManagedChannel channel, int inFlight) {
+            stub = GRPCInferenceServiceGrpc.newStub(channel);
+            request = ShippedModel.grpcRequest(0)
+                    .putParameters(
+                            "mode",
+                            InferParameter.newBuilder().setStringParam("full").build())
+                    .build();
+            for (int i = 0; i < inFlight; i++) {
+                next();
+            }
+        }
+
+        private void next() {
+            if (stopped) {
+                return;
+            }
+            stub.withDeadlineAfter(30, TimeUnit.SECONDS).modelInfer(request, new StreamObserver<>() {
+                @Override
+                public void onNext(ModelInferResponse response) {
+                    answered.incrementAndGet();
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    if (!stopped) {
+                        failures.add(t);
+                    }
+                }
+
+                @Override
+                public void onCompleted() {
+                    next();
+                }
+            });
+        }
+
+        void stop() {
+            stopped = true;
         }
     }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -142,14 +141,6 @@ class GrpcAdmissionAndShutdownTest {
     }
 
     private static ModelInferRequest request(int image) {
-        return ModelInferRequest.newBuilder()
-                .setModelName(ShippedModel.NAME)
-                .addInputs(ModelInferRequest.InferInputTensor.newBuilder()
-                        .setName("input")
-                        .setDatatype("UINT8")
-                        .addAllShape(List.of(1L, 1L, 28L, 28L)))
-                .addRawInputContents(
-                        ByteString.copyFrom(ShippedModel.testImages().pixels(), image * 784, 784))
-                .build();
+        return ShippedModel.grpcRequest(image).build();
     }
 }

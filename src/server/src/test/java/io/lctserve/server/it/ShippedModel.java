@@ -1,9 +1,11 @@
 package io.lctserve.server.it;
 
+import com.google.protobuf.ByteString;
 import io.lctserve.core.data.FashionMnistSlices;
 import io.lctserve.core.data.ImageSet;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.core.manifest.ManifestJson;
+import io.lctserve.protocol.grpc.ModelInferRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -39,6 +41,17 @@ public final class ShippedModel {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A gRPC inference request for test image {@code image}, batch 1, UINT8 pixels, the server's default knob. */
+    public static ModelInferRequest.Builder grpcRequest(int image) {
+        return ModelInferRequest.newBuilder()
+                .setModelName(NAME)
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder()
+                        .setName("input")
+                        .setDatatype("UINT8")
+                        .addAllShape(List.of(1L, 1L, 28L, 28L)))
+                .addRawInputContents(ByteString.copyFrom(testImages().pixels(), image * 784, 784));
     }
 
     /** The 10,000 Fashion-MNIST test images (the repository's testdata slice). */
