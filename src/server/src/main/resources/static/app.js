@@ -738,6 +738,9 @@
       batchSum: stages.map((k) => sum('lctserve_batch_size_sum', (l) => l.stage === k)),
       batchCount: stages.map((k) => sum('lctserve_batch_size_count', (l) => l.stage === k)),
       degraded: sum('lctserve_degraded_total'),
+      // refused with 503: at admission, for a full queue, or for a deadline it could not meet
+      refused: sum('lctserve_refused_total')
+        + sum('lctserve_requests_seconds_count', (l) => l.outcome === 'busy' || l.outcome === 'deadline'),
     };
   }
 
@@ -751,7 +754,7 @@
 
   function renderLive(now, before) {
     const interval = before && now.exits.reduce((a, b) => a + b, 0) > before.exits.reduce((a, b) => a + b, 0);
-    const base = interval ? before : { at: now.at - 1, requests: 0, exits: now.exits.map(() => 0), saved: 0, overspent: 0, queueSum: 0, queueCount: 0, batchSum: now.batchSum.map(() => 0), batchCount: now.batchCount.map(() => 0), degraded: 0 };
+    const base = interval ? before : { at: now.at - 1, requests: 0, exits: now.exits.map(() => 0), saved: 0, overspent: 0, queueSum: 0, queueCount: 0, batchSum: now.batchSum.map(() => 0), batchCount: now.batchCount.map(() => 0), degraded: 0, refused: 0 };
     const seconds = (now.at - base.at) / 1000;
     const exits = now.exits.map((e, k) => e - base.exits[k]);
     const answers = exits.reduce((a, b) => a + b, 0);
@@ -763,6 +766,8 @@
     $('live-queue').textContent = queued > 0 ? `${((1000 * (now.queueSum - base.queueSum)) / queued).toFixed(2)} ms` : '–';
     const degraded = now.degraded - base.degraded;
     $('live-degraded').textContent = answers > 0 ? `${degraded} (${percent(degraded / answers, 1)})` : '–';
+    const refused = now.refused - base.refused;
+    $('live-refused').textContent = `${refused}`;
     bars($('live-exits'), exits.map((e, k) => ({ stage: k, label: `stage ${k}`, value: e, text: answers > 0 ? `${e} (${percent(e / answers, 0)})` : '0' })));
     bars($('live-batch'), now.batchSum.map((s, k) => {
       const n = now.batchCount[k] - base.batchCount[k];
@@ -775,6 +780,19 @@
     $('live').dataset.answers = `${now.exits.reduce((a, b) => a + b, 0)}`;
   }
 
+  /** Each preset's live differing share (metadata parameters.live), recalibrated presets marked. */
+  function renderAgreement(meta) {
+    const live = (meta && meta.parameters && meta.parameters.live) || [];
+    const recalibrated = (meta && meta.parameters && meta.parameters.recalibrated) || {};
+    const share = (v) => (v == null ? '–' : percent(v, 2));
+    $('live-agreement').querySelector('tbody').replaceChildren(...live.map((p) => el('tr', { 'data-preset': p.preset },
+      el('td', {}, p.preset),
+      el('td', {}, `${p.verified}`),
+      el('td', {}, p.window > 0 ? `${share(p.disagreement)} (${share(p.lower)}–${share(p.upper)})` : '–'),
+      el('td', {}, share(p.calibrated)),
+      el('td', {}, recalibrated[p.preset] ? `${p.state}, recalibrated` : p.state))));
+  }
+
   function startLive() {
     const poll = async () => {
       try {
@@ -785,6 +803,7 @@
         const now = snapshot(parseMetrics(await response.text()));
         renderLive(now, state.live);
         state.live = now;
+        renderAgreement(await fetchJson(modelPath()));
       } catch (e) {
         $('live-status').textContent = `Metrics are not available: ${e.message}`;
       }

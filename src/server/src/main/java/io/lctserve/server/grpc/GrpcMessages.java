@@ -169,13 +169,14 @@ final class GrpcMessages {
         return p.build();
     }
 
-    static ModelMetadataResponse metadata(ModelMetadata m) {
+    static ModelMetadataResponse metadata(ModelMetadata m, JsonMapper json) {
         ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder()
                 .setName(m.name())
                 .addAllVersions(m.versions())
                 .setPlatform(m.platform());
         m.inputs().forEach(t -> b.addInputs(tensor(t)));
         m.outputs().forEach(t -> b.addOutputs(tensor(t)));
+        m.parameters().forEach((name, value) -> b.putParameters(name, parameter(value, json)));
         return b.build();
     }
 

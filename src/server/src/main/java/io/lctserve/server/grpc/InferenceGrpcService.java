@@ -34,6 +34,7 @@ import io.lctserve.server.protocol.ServerIdentity;
 import io.lctserve.server.protocol.Statistics;
 import java.util.Map;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code inference.GRPCInferenceService}: the Open Inference Protocol over gRPC, a sibling of the
@@ -53,6 +54,7 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
     private final ServerReadiness readiness;
     private final ServerIdentity identity;
     private final int maxBatch;
+    private final JsonMapper json;
 
     InferenceGrpcService(
             ModelLookup lookup,
@@ -62,7 +64,8 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
             BatchingEngine batching,
             ServerReadiness readiness,
             ServerIdentity identity,
-            LctServeProperties properties) {
+            LctServeProperties properties,
+            JsonMapper json) {
         this.lookup = lookup;
         this.registry = registry;
         this.calls = calls;
@@ -71,6 +74,7 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
         this.readiness = readiness;
         this.identity = identity;
         this.maxBatch = properties.maxBatch();
+        this.json = json;
     }
 
     @Override
@@ -106,7 +110,7 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
     public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
         try {
             LoadedModel model = lookup.find(request.getName(), GrpcMessages.emptyToNull(request.getVersion()));
-            answer(out, GrpcMessages.metadata(ModelMetadata.of(model, registry.versions(model.name()))));
+            answer(out, GrpcMessages.metadata(ModelMetadata.of(model, registry.versions(model.name())), json));
         } catch (Exception e) {
             out.onError(GrpcErrors.status(e).asRuntimeException());
         }

@@ -111,6 +111,11 @@ class GrpcInferenceTest {
         assertThat(m.getInputs(0).getShapeList()).containsExactly(-1L, 1L, 28L, 28L);
         assertThat(m.getOutputsList().stream().map(ModelMetadataResponse.TensorMetadata::getName))
                 .containsExactly("probabilities", "class", "confidence", "exit_stage");
+        // lctserve's extension: HTTP's metadata parameters, live agreement per preset included
+        assertThat(m.getParametersMap().get("version").getStringParam())
+                .isEqualTo(ShippedModel.FOLDER.getFileName().toString());
+        assertThat(m.getParametersMap().get("presets").getStringParam()).contains("\"balanced\"");
+        assertThat(m.getParametersMap().get("live").getStringParam()).startsWith("["); // verified presets, JSON
 
         assertThatThrownBy(() -> stub.modelMetadata(
                         ModelMetadataRequest.newBuilder().setName("nothing").build()))

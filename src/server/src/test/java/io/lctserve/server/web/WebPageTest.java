@@ -384,19 +384,27 @@ class WebPageTest {
         waiting().until(d -> live.getDomAttribute("data-answers") != null);
         long before = Long.parseLong(live.getDomAttribute("data-answers"));
 
-        for (int i = 0; i < 20; i++) {
+        // 600 samples: about 30 of them verified (5 %), more than the 16 a verification batch gathers
+        for (int i = 0; i < 60; i++) {
             http.postJson(
                     "/v2/models/fashion-mnist/infer", ShippedModel.inferBody(i * 10, 10, "{\"preset\":\"fast\"}"));
         }
-        // a deadline shorter than any stage: every sample that head 0 does not answer is cut there
-        http.postJson(
+        // a deadline shorter than the first stage: refused at once rather than answered late
+        Http.Reply refused = http.postJson(
                 "/v2/models/fashion-mnist/infer",
-                ShippedModel.inferBody(200, 10, "{\"threshold\":0.999999,\"deadline_ms\":0.001}"));
+                ShippedModel.inferBody(600, 10, "{\"threshold\":0.999999,\"deadline_ms\":0.001}"));
+        assertThat(refused.status()).isEqualTo(503);
 
-        waiting().until(d -> Long.parseLong(live.getDomAttribute("data-answers")) >= before + 210);
-        waiting().until(d -> d.findElement(By.id("live-degraded")).getText().matches("[1-9]\\d* \\(.*%\\)"));
+        waiting().until(d -> Long.parseLong(live.getDomAttribute("data-answers")) >= before + 600);
+        waiting().until(d -> d.findElement(By.id("live-refused")).getText().matches("[1-9]\\d*"));
         assertThat(driver.findElement(By.id("live-status")).getText()).contains("fashion-mnist");
         assertThat(driver.findElements(By.cssSelector("#live-exits .bar-row"))).hasSize(4);
+        // shadow verification's live agreement, per preset, beside its calibrated share
+        waiting().until(d -> !d.findElements(By.cssSelector("#live-agreement tr[data-preset='fast']"))
+                .isEmpty());
+        WebElement fast = driver.findElement(By.cssSelector("#live-agreement tr[data-preset='fast']"));
+        assertThat(fast.findElements(By.tagName("td")).get(1).getText()).matches("[1-9]\\d*"); // verified
+        assertThat(fast.findElements(By.tagName("td")).get(3).getText()).matches("\\d+\\.\\d\\d %"); // calibrated
         ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView()", live);
         HeadlessChromium.screenshot(driver, "live");
     }
