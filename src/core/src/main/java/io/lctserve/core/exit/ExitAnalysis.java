@@ -59,6 +59,23 @@ public final class ExitAnalysis {
         }
     }
 
+    /**
+     * Every other sample, from {@code first} (0 or 1): two halves that share no sample, for choosing a
+     * setting on one and confirming it on the other.
+     */
+    public ExitAnalysis half(int first) {
+        int n = (samples - first + 1) / 2;
+        float[][] p = new float[heads][n * classes];
+        int[] reference = new int[n];
+        for (int i = first, j = 0; i < samples; i += 2, j++) {
+            reference[j] = labels[i];
+            for (int k = 0; k < heads; k++) {
+                System.arraycopy(probabilities[k], i * classes, p[k], j * classes, classes);
+            }
+        }
+        return ofProbabilities(p, reference, cost);
+    }
+
     public int heads() {
         return heads;
     }

@@ -99,16 +99,90 @@ class ThresholdCalibrationTest {
             ExitAnalysis.Outcome o = ThresholdCalibration.calibrate(validation, budget);
             double standardError = (o.lossUpperBound(ThresholdCalibration.Z) - o.loss()) / ThresholdCalibration.Z;
             assertThat(o.loss()).isLessThanOrEqualTo(budget - ThresholdCalibration.Z * standardError + 1e-12);
-            int over = 0;
-            for (long seed = 100; seed < 110; seed++) {
-                if (synthetic(seed).outcome(o.rule()).loss() > budget) {
-                    over++;
-                }
-            }
-            assertThat(over)
+            assertThat(unseenSetsOver(o.rule(), budget))
                     .as("unseen sets where the %s budget is broken", budget)
                     .isLessThanOrEqualTo(1);
         }
+    }
+
+    /** Of ten synthetic sets the calibration never saw, those on which {@code rule} loses more than {@code budget}. */
+    private static int unseenSetsOver(ExitRule rule, double budget) {
+        int over = 0;
+        for (long seed = 100; seed < 110; seed++) {
+            if (synthetic(seed).outcome(rule).loss() > budget) {
+                over++;
+            }
+        }
+        return over;
+    }
+
+    @Test
+    void aHeldOutPresetPassedItsBudgetOnImagesItsSearchNeverSaw() {
+        ExitAnalysis validation = synthetic(8);
+        ExitAnalysis confirming = validation.half(1);
+        double previous = Double.MAX_VALUE;
+
+        for (double budget : ThresholdCalibration.BUDGETS.values()) {
+            for (String rule : new String[] {ExitRule.MAX_SOFTMAX, ExitRule.ENTROPY}) {
+                ExitAnalysis.Outcome o = ThresholdCalibration.calibrateHeldOut(rule, validation, budget);
+
+                assertThat(ThresholdCalibration.within(confirming.outcome(o.rule()), budget))
+                        .as("%s within %s on the confirming half", rule, budget)
+                        .isTrue();
+                assertThat(validation.outcome(o.rule()).accuracy()).isEqualTo(o.accuracy()); // all images'
+            }
+            double cost = ThresholdCalibration.calibrateHeldOut(ExitRule.MAX_SOFTMAX, validation, budget)
+                    .meanMacsFraction();
+            assertThat(cost).as("a looser budget never costs more").isLessThanOrEqualTo(previous);
+            previous = cost;
+        }
+    }
+
+    @Test
+    void heldOutPresetsKeepTheirPromiseOnUnseenData() {
+        ExitAnalysis validation = synthetic(1);
+
+        for (double budget : ThresholdCalibration.BUDGETS.values()) {
+            ExitAnalysis.Outcome o = ThresholdCalibration.calibrateHeldOut(ExitRule.MAX_SOFTMAX, validation, budget);
+            assertThat(unseenSetsOver(o.rule(), budget))
+                    .as("unseen sets where the %s budget is broken", budget)
+                    .isLessThanOrEqualTo(1);
+        }
+    }
+
+    @Test
+    void heldOutPatienceStopsAtTheFirstHeadCountOverBudget() {
+        ExitAnalysis validation = synthetic(9);
+
+        for (double budget : ThresholdCalibration.BUDGETS.values()) {
+            ExitAnalysis.Outcome o = ThresholdCalibration.calibrateHeldOut(ExitRule.PATIENCE, validation, budget);
+            int heads = ((ExitRule.Patience) o.rule()).heads();
+            for (int k = heads; k <= 3; k++) {
+                assertThat(ThresholdCalibration.within(validation.outcome(new ExitRule.Patience(k)), budget))
+                        .isTrue();
+            }
+            if (heads > 1) {
+                assertThat(ThresholdCalibration.within(validation.outcome(new ExitRule.Patience(heads - 1)), budget))
+                        .isFalse();
+            }
+        }
+    }
+
+    @Test
+    void halvesSplitTheSamplesBetweenThem() {
+        ExitAnalysis data = synthetic(10);
+        ExitAnalysis even = data.half(0);
+        ExitAnalysis odd = data.half(1);
+        ExitRule rule = ExitRule.MaxSoftmax.everyHead(3, 0.9);
+
+        assertThat(even.samples() + odd.samples()).isEqualTo(SAMPLES);
+        int[] both = new int[3];
+        for (int k = 0; k < 3; k++) {
+            both[k] = even.outcome(rule).exitCounts()[k] + odd.outcome(rule).exitCounts()[k];
+        }
+        assertThat(both).containsExactly(data.outcome(rule).exitCounts());
+        assertThat(even.outcome(rule).lost() + odd.outcome(rule).lost())
+                .isEqualTo(data.outcome(rule).lost());
     }
 
     @Test

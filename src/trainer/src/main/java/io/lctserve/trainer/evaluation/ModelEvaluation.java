@@ -51,7 +51,8 @@ public final class ModelEvaluation {
     }
 
     /**
-     * Calibrates each preset on validation data and records its test-set outcome: accurate,
+     * Calibrates each preset on validation data ({@link ThresholdCalibration#calibrateHeldOut}: searched
+     * on half the images, confirmed on the other half) and records its test-set outcome: accurate,
      * balanced and fast for the max-softmax rule, then the same budgets for entropy and patience
      * ({@code balanced-entropy}, {@code balanced-patience}, ...), each with the share of validation
      * answers that differ from the main head's. A preset that costs as much as the full model or
@@ -60,14 +61,17 @@ public final class ModelEvaluation {
      */
     public static Map<String, Preset> presets(ExitAnalysis validation, ExitAnalysis test) {
         Map<String, ExitAnalysis.Outcome> calibrated = new LinkedHashMap<>();
-        ThresholdCalibration.BUDGETS.forEach(
-                (name, budget) -> calibrated.put(name, ThresholdCalibration.calibrate(validation, budget)));
-        ThresholdCalibration.BUDGETS.forEach((name, budget) -> calibrated.put(
-                name + "-" + ExitRule.ENTROPY, ThresholdCalibration.calibrateEntropy(validation, budget)));
-        ThresholdCalibration.BUDGETS.forEach((name, budget) -> calibrated.put(
-                name + "-" + ExitRule.PATIENCE, ThresholdCalibration.calibratePatience(validation, budget)));
+        for (String rule : List.of(ExitRule.MAX_SOFTMAX, ExitRule.ENTROPY, ExitRule.PATIENCE)) {
+            ThresholdCalibration.BUDGETS.forEach((name, budget) -> calibrated.put(
+                    rule.equals(ExitRule.MAX_SOFTMAX) ? name : name + "-" + rule,
+                    ThresholdCalibration.calibrateHeldOut(rule, validation, budget)));
+        }
         Map<String, Preset> presets = new LinkedHashMap<>();
         calibrated.forEach((name, outcome) -> {
+            if (outcome == null) {
+                System.out.printf(Locale.ROOT, "preset %s dropped: no setting passed its budget%n", name);
+                return;
+            }
             ExitRule rule = ExitRule.of(outcome.rule().toPreset(null, null).rounded());
             ExitAnalysis.Outcome onValidation = validation.outcome(rule);
             if (onValidation.meanMacsFraction() >= 1.0) {
