@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 final class TestImages {
 
     @Option(names = "--model-dir", description = "Model folder. Default: ${DEFAULT-VALUE}")
-    Path modelDir = Path.of("models/fashion-mnist/3");
+    Path modelDir = Path.of("models/fashion-mnist/4");
 
     @Option(names = "--data", description = "IDX data directory. Default: ${DEFAULT-VALUE}")
     Path data = IdxDataset.FASHION_MNIST;

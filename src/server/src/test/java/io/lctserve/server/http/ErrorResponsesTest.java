@@ -205,7 +205,7 @@ class ErrorResponsesTest {
         mvc.perform(get("/v2/models/fashion-mnist/versions/7"))
                 .andExpect(status().isNotFound())
                 .andExpect(jsonPath(
-                        "$.error", containsString("unknown model fashion-mnist version 7; versions: [1, 2, 3]")));
+                        "$.error", containsString("unknown model fashion-mnist version 7; versions: [1, 2, 3, 4]")));
         mvc.perform(get("/v2/models/fashion-mnist/versions/1/ready")).andExpect(status().isOk());
         mvc.perform(get("/v2/models/fashion-mnist/versions/2/ready")).andExpect(status().isOk());
     }
@@ -214,8 +214,8 @@ class ErrorResponsesTest {
     void theNewestShippedVersionAnswersUnlessARequestNamesAnother() throws Exception {
         mvc.perform(get("/v2/models/fashion-mnist"))
                 .andExpect(status().isOk())
-                .andExpect(jsonPath("$.versions.length()").value(3))
-                .andExpect(jsonPath("$.parameters.version").value("3"));
+                .andExpect(jsonPath("$.versions.length()").value(4))
+                .andExpect(jsonPath("$.parameters.version").value("4"));
         mvc.perform(get("/v2/models/fashion-mnist/versions/1"))
                 .andExpect(status().isOk())
                 .andExpect(jsonPath("$.parameters.version").value("1"));
