@@ -6,15 +6,16 @@
 # each server's own CPU time per answered request (utime + stime from /proc/<pid>/stat over the
 # round): on these shared cores the load generator's CPU hides in throughput, not in this.
 # Needs: ./mvnw -B -DskipTests package (for this tree's jars) and wrk.
-#   bash src/bench/compare-builds.sh <earlier-commit> [rounds] [fp32|grpc]
-# (fp32: FP32 JSON bodies as Triton's and KServe's clients send them, instead of UINT8;
+#   bash src/bench/compare-builds.sh <earlier-commit> [rounds] [fp32|binary|grpc]
+# (fp32: FP32 JSON bodies as Triton's and KServe's clients send them, instead of UINT8; binary:
+#  FP32 in the binary tensor data extension;
 #  grpc: the gRPC service instead, through lctserve-bench grpc with 8 calls in flight, or
 #  STREAMS=N calls; wrk's connections stay 8)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BEFORE="${1:?usage: compare-builds.sh <earlier-commit> [rounds]}"
 ROUNDS="${2:-5}"
-KIND=$([ "${3:-}" = fp32 ] && echo --fp32 || true)
+KIND=$(case "${3:-}" in fp32) echo --fp32 ;; binary) echo "--fp32 --binary" ;; esac)
 TRANSPORT=$([ "${3:-}" = grpc ] && echo grpc || echo http)
 STREAMS="${STREAMS:-8}"
 WORK=$(mktemp -d)

@@ -44,10 +44,11 @@ final class BaselineCommand implements Callable<Integer> {
                     .getOut()
                     .printf(
                             Locale.ROOT,
-                            "in-process ONNX Runtime, %d threads: %.1f images/s, accuracy %.2f %%%n",
+                            "in-process ONNX Runtime, %d threads: %.1f images/s, accuracy %.2f %%, cpu %.4f ms/image%n",
                             concurrency,
                             m.throughput(),
-                            100.0 * m.correct() / test.size());
+                            100.0 * m.correct() / test.size(),
+                            inProcess.cpuNanosPerImage / 1e6);
         }
         return 0;
     }

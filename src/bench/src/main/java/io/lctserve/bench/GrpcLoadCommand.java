@@ -2,6 +2,7 @@ package io.lctserve.bench;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.lctserve.core.data.ImageSet;
@@ -148,8 +149,13 @@ final class GrpcLoadCommand implements Callable<Integer> {
         }
     }
 
-    /** One request per batch of consecutive test images, the whole set once. */
     private List<ModelInferRequest> requests(ImageSet test, String model) {
+        return requests(test, model, batch, datatype, parameters);
+    }
+
+    /** One request per batch of consecutive test images, the whole set once. */
+    static List<ModelInferRequest> requests(
+            ImageSet test, String model, int batch, String datatype, Map<String, String> parameters) {
         int n = test.pixelsPerImage();
         Map<String, InferParameter> knob = new LinkedHashMap<>();
         parameters.forEach((name, value) -> knob.put(name, typed(value)));
@@ -287,6 +293,9 @@ final class GrpcLoadCommand implements Callable<Integer> {
             @Override
             public void onError(Throwable t) {
                 result.failed(t);
+                if (lostInTransport(t)) {
+                    spec.commandLine().getErr().println("lost: " + t);
+                }
                 send(stub, requests, test, result, next, stopAt, done);
             }
 
@@ -295,5 +304,22 @@ final class GrpcLoadCommand implements Callable<Integer> {
                 send(stub, requests, test, result, next, stopAt, done);
             }
         });
+    }
+
+    /**
+     * Whether a failed call got no status from the server: the connection failed under it (reset,
+     * closed after GOAWAY with the stream unsent, I/O error). A status the server chose (a refusal,
+     * a bad request) comes with its own description and no local cause.
+     */
+    static boolean lostInTransport(Throwable t) {
+        Status s = Status.fromThrowable(t);
+        String d = s.getDescription() == null ? "" : s.getDescription();
+        return s.getCause() != null
+                || d.isEmpty()
+                || d.contains("GOAWAY")
+                || d.contains("RST_STREAM")
+                || d.contains("io exception")
+                || d.contains("Connection closed")
+                || d.contains("Network closed");
     }
 }

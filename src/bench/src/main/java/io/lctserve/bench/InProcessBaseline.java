@@ -10,6 +10,7 @@ import io.lctserve.runtime.ProgressivePredictor;
 import io.lctserve.runtime.SessionSettings;
 import io.lctserve.runtime.StageListener;
 import io.lctserve.runtime.StagedSessions;
+import java.lang.management.ManagementFactory;
 
 /**
  * The yardstick for the server's own overhead: the same graphs on the same images, batch 1, full
@@ -27,17 +28,30 @@ final class InProcessBaseline implements AutoCloseable {
         this.full = ExitPlan.of(Mode.FULL, null, sessions.exitCount() - 1);
     }
 
+    /**
+     * The process's CPU time (every thread: ONNX Runtime's, the JIT's, the collector's) per image over
+     * the last {@link #run}'s measured images, as the server's is counted from /proc.
+     */
+    double cpuNanosPerImage;
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
     Measurement run(ImageSet images, int concurrency, int warmup) throws Exception {
         for (int i = 0; i < warmup; i++) {
             classify(images, i % images.size());
         }
         long[] latencies = new long[images.size()];
         BatchResult[] answers = new BatchResult[images.size()];
+        long cpuBefore = processCpuNanos();
         double seconds = Parallel.forEachIndex(images.size(), concurrency, i -> {
             long t0 = System.nanoTime();
             answers[i] = classify(images, i);
             latencies[i] = System.nanoTime() - t0;
         });
+        cpuNanosPerImage = (processCpuNanos() - cpuBefore) / (double) images.size();
         int correct = 0;
         long exitSum = 0;
         double macsFractionSum = 0;

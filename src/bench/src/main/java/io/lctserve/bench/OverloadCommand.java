@@ -1,20 +1,33 @@
 package io.lctserve.bench;
 
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import io.lctserve.core.data.ImageSet;
+import io.lctserve.protocol.grpc.GRPCInferenceServiceGrpc;
+import io.lctserve.protocol.grpc.InferParameter;
+import io.lctserve.protocol.grpc.ModelInferRequest;
+import io.lctserve.protocol.grpc.ModelInferResponse;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteOrder;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
@@ -55,6 +68,16 @@ final class OverloadCommand implements Callable<Integer> {
     @Option(names = "--parameters", description = "V2 parameters JSON, e.g. {\"deadline_ms\":50}.")
     String parameters;
 
+    @Option(
+            names = "--grpc",
+            paramLabel = "HOST:PORT",
+            description = "Send over gRPC instead (ModelInfer, raw FP32, on --channels connections); refusals are"
+                    + " UNAVAILABLE or RESOURCE_EXHAUSTED, the codes a client retries. No recovery phase.")
+    String grpc;
+
+    @Option(names = "--channels", description = "gRPC connections the calls spread over. Default: ${DEFAULT-VALUE}")
+    int channels = 4;
+
     @Option(names = "--timeout-ms", description = "Client timeout per request. Default: ${DEFAULT-VALUE}")
     long timeoutMs = 10_000;
 
@@ -78,6 +101,9 @@ final class OverloadCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ImageSet test = input.test();
         String model = input.model().manifest().name();
+        if (grpc != null) {
+            return grpcLoad(out, test, model);
+        }
         List<byte[]> bodies = HttpLoad.bodies(test, parameters);
         URI infer = URI.create(url + "/v2/models/" + model + "/infer");
         HttpClient client = HttpClient.newBuilder()
@@ -116,6 +142,105 @@ final class OverloadCommand implements Callable<Integer> {
         }
         out.println(line);
         return 0;
+    }
+
+    /** The same open loop over gRPC: batch-1 calls leave at the rate whatever became of earlier ones. */
+    private int grpcLoad(PrintWriter out, ImageSet test, String model) throws Exception {
+        Map<String, String> knob = new LinkedHashMap<>();
+        if (parameters != null) {
+            JSON.readTree(parameters)
+                    .properties()
+                    .forEach(e -> knob.put(
+                            e.getKey(),
+                            e.getValue().isString()
+                                    ? e.getValue().asString()
+                                    : e.getValue().toString()));
+        }
+        List<ModelInferRequest> requests = GrpcLoadCommand.requests(test, model, 1, "FP32", knob);
+        List<ManagedChannel> connections = new ArrayList<>();
+        List<GRPCInferenceServiceGrpc.GRPCInferenceServiceStub> stubs = new ArrayList<>();
+        for (int c = 0; c < Math.max(1, channels); c++) {
+            ManagedChannel channel = NettyChannelBuilder.forTarget(grpc)
+                    .usePlaintext()
+                    .directExecutor()
+                    .build();
+            connections.add(channel);
+            stubs.add(GRPCInferenceServiceGrpc.newStub(channel));
+        }
+        try {
+            connections.forEach(c -> c.getState(true)); // connect before the clock starts
+            Thread.sleep(500);
+            ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+            long intervalNanos = (long) (1e9 / rate);
+            long start = System.nanoTime();
+            long end = start + TimeUnit.SECONDS.toNanos(seconds);
+            AtomicInteger pending = new AtomicInteger();
+            int sent = 0;
+            for (long due = start; due < end; due += intervalNanos, sent++) {
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
+                }
+                int image = sent % requests.size();
+                long dueAt = due;
+                pending.incrementAndGet();
+                stubs.get(sent % stubs.size())
+                        .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+                        .modelInfer(requests.get(image), new StreamObserver<>() {
+                            @Override
+                            public void onNext(ModelInferResponse r) {
+                                outcomes.add(grpcOutcome(r, dueAt, test.labels()[image]));
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                                outcomes.add(grpcFailure(t, dueAt));
+                                pending.decrementAndGet();
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                                pending.decrementAndGet();
+                            }
+                        });
+            }
+            double sendSeconds = (System.nanoTime() - start) / 1e9;
+            while (pending.get() > 0) {
+                Thread.sleep(10);
+            }
+            report(out, outcomes, sent, sendSeconds);
+            return 0;
+        } finally {
+            for (ManagedChannel channel : connections) {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static Outcome grpcOutcome(ModelInferResponse r, long due, int label) {
+        long latency = System.nanoTime() - due;
+        long predicted = r.getRawOutputContents(0)
+                .asReadOnlyByteBuffer()
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .getLong();
+        int exit = r.getRawOutputContents(1)
+                .asReadOnlyByteBuffer()
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .getInt();
+        InferParameter cut = r.getParametersMap().get("deadline_cut");
+        return new Outcome(200, latency, predicted == label, cut != null && cut.getBoolParam(), exit, false);
+    }
+
+    /** A refusal the server chose (a client retries UNAVAILABLE and RESOURCE_EXHAUSTED) counts as a 503. */
+    private static Outcome grpcFailure(Throwable t, long due) {
+        long latency = System.nanoTime() - due;
+        Status.Code code = Status.fromThrowable(t).getCode();
+        if (code == Status.Code.DEADLINE_EXCEEDED) {
+            return new Outcome(-1, latency, false, false, -1, false);
+        }
+        boolean refused = !GrpcLoadCommand.lostInTransport(t)
+                && (code == Status.Code.UNAVAILABLE || code == Status.Code.RESOURCE_EXHAUSTED);
+        return new Outcome(refused ? 503 : -2, latency, false, false, -1, refused);
     }
 
     private HttpRequest request(URI infer, byte[] body) {
