@@ -25,8 +25,14 @@ public final class OrderlyShutdown {
     /** Takes over SIGTERM and SIGINT for {@code context}; call once it has started. */
     public static void install(ConfigurableApplicationContext context) {
         Stopper stopper = new Stopper(context);
-        Signal.handle(new Signal("TERM"), signal -> stopper.stop(signal, 143));
-        Signal.handle(new Signal("INT"), signal -> stopper.stop(signal, 130));
+        try {
+            Signal.handle(new Signal("TERM"), signal -> stopper.stop(signal, 143));
+            Signal.handle(new Signal("INT"), signal -> stopper.stop(signal, 130));
+        } catch (IllegalArgumentException taken) { // -Xrs, or a platform without these signals
+            log.warn(
+                    "SIGTERM and SIGINT stay with the JVM ({}): a signal under load may crash ONNX Runtime",
+                    taken.getMessage());
+        }
     }
 
     private static final class Stopper {
