@@ -36,6 +36,9 @@ import picocli.CommandLine.Spec;
  * (as one Triton or KServe gRPC client keeps them), each answer sending the next request at once,
  * requests built up front from distinct test images with the tensor in raw_input_contents as
  * Triton's client sends it. Every answer is checked (its class against the image's label).
+ *
+ * <p>Over 300 lines because the request building and the failure classification here are what the
+ * other gRPC load ({@code overload --grpc}) uses too; one place for both keeps their requests equal.
  */
 @Command(
         name = "grpc",

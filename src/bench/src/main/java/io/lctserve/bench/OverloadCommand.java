@@ -42,7 +42,9 @@ import tools.jackson.databind.json.JsonMapper;
  * independent users arrive), so an overloaded server cannot slow its own load down the way a
  * closed loop of connections lets it. Latency counts from when a request was due to leave, so time
  * it spent waiting in the client is counted too. Then, with the load gone, a closed loop of
- * {@code --recovery-connections} shows how fast throughput comes back, second by second.
+ * {@code --recovery-connections} shows how fast throughput comes back, second by second. *
+ * <p>Over 300 lines because both transports share one open loop's outcome record and report (what
+ * the command is for: one table whatever the transport); each transport's sending is its own method.
  */
 @Command(
         name = "overload",

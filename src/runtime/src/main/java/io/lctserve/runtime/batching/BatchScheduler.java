@@ -8,7 +8,6 @@ import io.lctserve.runtime.StagedSessions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -121,8 +120,13 @@ public final class BatchScheduler implements AutoCloseable {
         }
         long timeout = settings.queueTimeout().toNanos();
         PendingRequest request = new PendingRequest(job, sessions.exitCount(), cost.fullModel() * batch, timeout);
-        double firstStageNanos = firstStageNanos(batch);
-        refuseMissedDeadline(job, firstStageNanos);
+        double firstStageNanos = FirstStageDeadline.firstStageNanos(predictor.latency(), settings, batch);
+        if (job.plan().hasDeadline()) {
+            double wait = runsInlineNow()
+                    ? 0
+                    : work.waitAheadNanos(job.priority(), job.plan().deadlineNanos());
+            FirstStageDeadline.refuseIfMissed(job.plan(), firstStageNanos, wait);
+        }
         if (caller == Caller.MAY_COMPUTE && runsInlineNow() && runners.tryAcquire()) {
             try {
                 if (work.idle() && permits.tryAcquire()) {
@@ -161,17 +165,14 @@ public final class BatchScheduler implements AutoCloseable {
         work.admit(request, pixels, batch, rowShape);
         // Unstarted, the request leaves its queue at the queue timeout, or, with a deadline, at the last
         // moment its first stage could still end in time.
-        long lastStart = job.plan().hasDeadline()
-                ? job.plan().deadlineNanos() - (long) firstStageNanos - System.nanoTime()
-                : Long.MAX_VALUE;
+        long lastStart = FirstStageDeadline.untilLastStartNanos(job.plan(), firstStageNanos);
         boolean byDeadline = lastStart < timeout;
         long expiry = byDeadline ? Math.max(0, lastStart) : timeout;
         ScheduledFuture<?> timer = timeouts.schedule(
                 () -> {
                     if (work.withdrawUnstarted(request)) {
                         if (byDeadline) {
-                            request.fail(new DeadlineRefusal("the deadline passed before the first stage could"
-                                    + " run: the queue held more work than the deadline left time for"));
+                            request.fail(FirstStageDeadline.passedInQueue());
                         } else {
                             request.timeOut();
                         }
@@ -181,36 +182,6 @@ public final class BatchScheduler implements AutoCloseable {
                 TimeUnit.NANOSECONDS);
         request.whenDone((result, error) -> timer.cancel(false));
         return request;
-    }
-
-    /** The measured time of a request's first stage: its batches of it, over the workers. */
-    private double firstStageNanos(int batch) {
-        int runs = (batch + settings.maxBatchSize() - 1) / settings.maxBatchSize();
-        int rounds = (runs + settings.workers() - 1) / settings.workers();
-        return predictor.latency().predictNanos(0, Math.min(batch, settings.maxBatchSize())) * rounds;
-    }
-
-    /**
-     * Refuses a request with a deadline that its first stage cannot meet: already past, or past once
-     * the queued work ahead of it and its first stage have run at their measured latencies.
-     */
-    private void refuseMissedDeadline(Job job, double firstStageNanos) {
-        if (!job.plan().hasDeadline()) {
-            return;
-        }
-        double wait = runsInlineNow()
-                ? 0
-                : work.waitAheadNanos(job.priority(), job.plan().deadlineNanos());
-        long left = job.plan().deadlineNanos() - System.nanoTime();
-        if (wait + firstStageNanos > left) {
-            throw new DeadlineRefusal(String.format(
-                    Locale.ROOT,
-                    "the deadline cannot be met: %.1f ms left, about %.1f ms of queued work and %.1f ms for the"
-                            + " first stage",
-                    Math.max(0, left) / 1e6,
-                    wait / 1e6,
-                    firstStageNanos / 1e6));
-        }
     }
 
     /**

@@ -425,7 +425,12 @@ class BatchSchedulerTest {
             PendingRequest two =
                     scheduler.submit(Job.of(pixels(MIXED[0], MIXED[1]), shape(2), full, 0), Caller.MUST_NOT_BLOCK);
             recorder.awaitHeld(); // its first sample's stage 0 runs: the request has started
-            Thread.sleep(100); // past the queue timeout, its second sample still queued
+            // a request queued after it times out after it on the one timer thread: once this one has,
+            // two's timeout has fired too, with its second sample still queued
+            PendingRequest probe = scheduler.submit(Job.of(pixels(MIXED[2]), shape(1), full, 0), Caller.MUST_NOT_BLOCK);
+            CompletableFuture<BatchResult> probed = new CompletableFuture<>();
+            probe.whenDone(into(probed));
+            assertThatThrownBy(() -> probed.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(TimeoutException.class);
             CompletableFuture<BatchResult> heard = new CompletableFuture<>();
             two.whenDone(into(heard));
             recorder.letGo();

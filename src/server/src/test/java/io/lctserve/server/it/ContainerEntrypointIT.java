@@ -130,7 +130,12 @@ class ContainerEntrypointIT {
                 GrpcLoad load = new GrpcLoad(channel, 8);
                 await().atMost(Duration.ofSeconds(30)).until(() -> load.answered.get() >= 200);
                 server.destroy(); // SIGTERM, as Kubernetes sends it
-                Thread.sleep(1500); // inside the 2 s drain: calls are still answered
+                Path serverLog = tmp.resolve("server.log");
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> Files.readString(serverLog).contains("readiness is DOWN, still serving"));
+                int atDrain = load.answered.get();
+                // inside the 2 s drain calls are still answered: 100 more of them before the load stops
+                await().atMost(Duration.ofSeconds(30)).until(() -> load.answered.get() >= atDrain + 100);
                 load.stop();
                 assertThat(load.failures).as("calls during the drain").isEmpty();
             } finally {
