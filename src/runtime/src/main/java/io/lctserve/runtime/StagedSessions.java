@@ -10,6 +10,7 @@ import io.lctserve.core.exit.ComputeCost;
 import io.lctserve.core.manifest.Manifest;
 import io.lctserve.core.manifest.Stage;
 import io.lctserve.core.model.StagedModel;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -104,6 +105,16 @@ public final class StagedSessions implements AutoCloseable {
         return stages.get(k).run(Map.of(manifest().stages().get(k).input(), input));
     }
 
+    /**
+     * Runs stage k on {@code input} writing its output into {@code output}, a tensor of exactly the
+     * output's shape (over a caller's buffer: {@link Tensors#over}); the caller closes the result, which
+     * does not own {@code output}.
+     */
+    public OrtSession.Result runStage(int k, OnnxTensor input, OnnxTensor output) throws OrtException {
+        Stage s = manifest().stages().get(k);
+        return stages.get(k).run(Map.of(s.input(), input), Map.of(s.output(), output));
+    }
+
     /** Stage k's output inside {@code result}, a result of {@link #runStage}. */
     public OnnxTensor stageOutput(int k, OrtSession.Result result) {
         return (OnnxTensor) result.get(manifest().stages().get(k).output()).orElseThrow();
@@ -116,6 +127,22 @@ public final class StagedSessions implements AutoCloseable {
             return ((OnnxTensor) result.get(s.head().output()).orElseThrow())
                     .getFloatBuffer()
                     .array();
+        }
+    }
+
+    /**
+     * Head k on stage k's output, its logits written into {@code into} (a direct buffer with room for
+     * exactly {@code batch * classes} values) and then copied out: {@code [batch * classes]}.
+     */
+    public float[] headLogits(int k, OnnxTensor features, FloatBuffer into) throws OrtException {
+        Stage s = manifest().stages().get(k);
+        long batch = features.getInfo().getShape()[0];
+        try (OnnxTensor logits = Tensors.over(into, new long[] {batch, classes()});
+                OrtSession.Result ignored = heads.get(k)
+                        .run(Map.of(s.head().input(), features), Map.of(s.head().output(), logits))) {
+            float[] out = new float[(int) batch * classes()];
+            into.get(0, out);
+            return out;
         }
     }
 

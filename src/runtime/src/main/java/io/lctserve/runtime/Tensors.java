@@ -28,43 +28,50 @@ public final class Tensors {
     /** Rows {@code rows[0 .. count)} of {@code tensor} (first dimension), as a new, smaller tensor. */
     public static OnnxTensor gatherRows(OnnxTensor tensor, int[] rows, int count) throws OrtException {
         long[] shape = tensor.getInfo().getShape();
-        int rowSize = 1;
-        for (int d = 1; d < shape.length; d++) {
-            rowSize *= (int) shape[d];
-        }
-        FloatBuffer all = tensor.getFloatBuffer();
-        FloatBuffer gathered = direct(count * rowSize);
+        return gatherRows(tensor.getFloatBuffer(), shape, rows, count, direct(count * rowSize(shape)));
+    }
+
+    /**
+     * Rows {@code rows[0 .. count)} (first dimension) of a tensor of {@code shape} whose values are
+     * {@code all} (read with absolute indices), as a new, smaller tensor over {@code into}: a direct buffer
+     * with room for exactly those rows, which must outlive the tensor.
+     */
+    public static OnnxTensor gatherRows(FloatBuffer all, long[] shape, int[] rows, int count, FloatBuffer into)
+            throws OrtException {
+        int rowSize = rowSize(shape);
         for (int j = 0; j < count; j++) {
-            gathered.put(all.slice(rows[j] * rowSize, rowSize));
+            into.put(all.slice(rows[j] * rowSize, rowSize));
         }
-        gathered.rewind();
+        into.rewind();
         long[] smaller = shape.clone();
         smaller[0] = count;
-        return OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), gathered, smaller);
+        return over(into, smaller);
     }
 
-    /** Rows of equal size stacked into one tensor of shape {@code [count] + rowShape}. */
-    public static OnnxTensor stack(List<float[]> rows, long[] rowShape) throws OrtException {
-        int rowSize = rows.get(0).length;
-        FloatBuffer buffer = direct(rows.size() * rowSize);
-        for (float[] row : rows) {
-            buffer.put(row);
-        }
-        buffer.rewind();
-        long[] shape = new long[rowShape.length + 1];
-        shape[0] = rows.size();
-        System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
-        return OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), buffer, shape);
+    /**
+     * A tensor over {@code values} as they are, without a copy: a direct buffer in native order holding
+     * exactly the tensor's values from its position, which must outlive the tensor. As a run's pinned
+     * output, ONNX Runtime writes into it.
+     */
+    public static OnnxTensor over(FloatBuffer values, long[] shape) throws OrtException {
+        return OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), values, shape);
     }
 
-    /** Rows {@code rows[0 .. count)} of {@code tensor} (first dimension), each copied out into its own array. */
-    public static List<float[]> rows(OnnxTensor tensor, int[] rows, int count) {
-        long[] shape = tensor.getInfo().getShape();
+    /** Values per row of a tensor of {@code shape}: the product of every dimension but the first. */
+    public static int rowSize(long[] shape) {
         int rowSize = 1;
         for (int d = 1; d < shape.length; d++) {
             rowSize *= (int) shape[d];
         }
-        FloatBuffer all = tensor.getFloatBuffer(); // one copy out of ONNX Runtime for all rows
+        return rowSize;
+    }
+
+    /**
+     * Rows {@code rows[0 .. count)} (first dimension) of a tensor of {@code shape} whose values are
+     * {@code all} (read with absolute indices), each copied out into its own array.
+     */
+    public static List<float[]> rows(FloatBuffer all, long[] shape, int[] rows, int count) {
+        int rowSize = rowSize(shape);
         List<float[]> out = new ArrayList<>(count);
         for (int j = 0; j < count; j++) {
             float[] row = new float[rowSize];

@@ -150,7 +150,7 @@ public final class BatchScheduler implements AutoCloseable {
                     try {
                         WorkQueue.Taken first = work.takeAlone(request, pixels, batch, rowShape);
                         if (first != null) {
-                            run(first);
+                            run(first, StageBuffers.once());
                             work.wake(); // its survivors go on in the workers' queues
                             return request;
                         }
@@ -217,6 +217,7 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     private void work() {
+        StageBuffers buffers = StageBuffers.kept();
         while (true) {
             try {
                 work.awaitWork();
@@ -236,7 +237,7 @@ public final class BatchScheduler implements AutoCloseable {
                 }
                 WorkQueue.Taken taken = work.take();
                 if (taken != null) {
-                    run(taken);
+                    run(taken, buffers);
                 }
             } catch (IllegalStateException closed) {
                 return;
@@ -247,13 +248,13 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    private void run(WorkQueue.Taken taken) {
+    private void run(WorkQueue.Taken taken, StageBuffers buffers) {
         step.answerCut(taken.cut());
         if (taken.samples().isEmpty()) {
             return;
         }
         try {
-            List<QueuedSample> survivors = step.run(taken.stage(), taken.samples(), taken.id(), taken.now());
+            List<QueuedSample> survivors = step.run(taken.stage(), taken.samples(), taken.id(), taken.now(), buffers);
             List<QueuedSample> now = new ArrayList<>(survivors.size());
             for (QueuedSample s : survivors) {
                 long pause = s.request.pauseNanos();

@@ -11,10 +11,12 @@ import io.lctserve.runtime.StageLatency;
 import io.lctserve.runtime.StageListener;
 import io.lctserve.runtime.StagedSessions;
 import io.lctserve.runtime.Tensors;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * One stage run of the {@link BatchScheduler}: samples of any requests, each with its own plan, go
@@ -29,6 +31,8 @@ final class StageStep {
     private final StageDecision decision;
     private final StageListener listener;
     private final int classes;
+    /** Each stage's output shape without the batch dimension, once its first run has shown it. */
+    private final AtomicReferenceArray<long[]> outputRows;
 
     StageStep(StagedSessions sessions, StageLatency latency, StageDecision decision, StageListener listener) {
         this.sessions = sessions;
@@ -36,6 +40,7 @@ final class StageStep {
         this.decision = decision;
         this.listener = listener;
         this.classes = sessions.classes();
+        this.outputRows = new AtomicReferenceArray<>(sessions.exitCount());
     }
 
     /** Answers samples a deadline took out of their queue, from what their heads said so far. */
@@ -55,8 +60,10 @@ final class StageStep {
     /**
      * Runs stage {@code k} (and the heads its samples need) on {@code samples} as one batch, answers
      * the samples that stop here, and returns the survivors, each holding its input for stage k + 1.
+     * The batch's input and outputs live in {@code buffers}.
      */
-    List<QueuedSample> run(int k, List<QueuedSample> samples, long batchId, long now) throws OrtException {
+    List<QueuedSample> run(int k, List<QueuedSample> samples, long batchId, long now, StageBuffers buffers)
+            throws OrtException {
         int n = samples.size();
         Map<PendingRequest, Boolean> requests = new IdentityHashMap<>();
         for (QueuedSample s : samples) {
@@ -64,12 +71,26 @@ final class StageStep {
             requests.put(s.request, Boolean.TRUE);
         }
         long started = System.nanoTime();
-        List<float[]> rows = new ArrayList<>(n);
-        samples.forEach(s -> rows.add(s.features));
+        long[] inputRow = samples.get(0).rowShape;
+        FloatBuffer in = buffers.take(StageBuffers.Use.INPUT, n * samples.get(0).features.length);
+        for (QueuedSample s : samples) {
+            in.put(s.features);
+        }
+        in.rewind();
         List<QueuedSample> survivors = new ArrayList<>(n);
-        try (OnnxTensor x = Tensors.stack(rows, samples.get(0).rowShape);
-                OrtSession.Result result = sessions.runStage(k, x)) {
-            OnnxTensor h = sessions.stageOutput(k, result);
+        long[] outputRow = outputRows.get(k);
+        FloatBuffer out = outputRow == null ? null : buffers.take(StageBuffers.Use.OUTPUT, n * values(outputRow));
+        try (OnnxTensor x = Tensors.over(in, batchShape(n, inputRow));
+                OnnxTensor pinned = out == null ? null : Tensors.over(out, batchShape(n, outputRow));
+                OrtSession.Result result = pinned == null ? sessions.runStage(k, x) : sessions.runStage(k, x, pinned)) {
+            OnnxTensor h = pinned != null ? pinned : sessions.stageOutput(k, result);
+            if (outputRow == null) { // the first run of stage k: its output's shape, written into from now on
+                outputRow = Tensors.rowShape(h);
+                outputRows.set(k, outputRow);
+            }
+            long[] outputShape = batchShape(n, outputRow);
+            // the output's values: where ONNX Runtime wrote them, else (a first run) copied out once
+            FloatBuffer hValues = out != null ? out : h.getFloatBuffer();
             boolean[] continues = new boolean[n];
             int[] needHead = new int[n];
             int reading = 0;
@@ -80,7 +101,8 @@ final class StageStep {
                     needHead[reading++] = i;
                 }
             }
-            float[] p = reading == 0 ? null : headProbabilities(k, h, needHead, reading, n);
+            float[] p =
+                    reading == 0 ? null : headProbabilities(k, h, hValues, outputShape, needHead, reading, n, buffers);
             long nanos = System.nanoTime() - started;
             latency.record(k, n, nanos);
             listener.stageRan(k, n, nanos);
@@ -109,28 +131,56 @@ final class StageStep {
                 }
             }
             if (!survivors.isEmpty()) {
-                List<float[]> features = Tensors.rows(h, survivorRows, survivors.size());
-                long[] rowShape = Tensors.rowShape(h);
+                List<float[]> features = Tensors.rows(hValues, outputShape, survivorRows, survivors.size());
                 for (int j = 0; j < survivors.size(); j++) {
                     survivors.get(j).features = features.get(j);
-                    survivors.get(j).rowShape = rowShape;
+                    survivors.get(j).rowShape = outputRow;
                 }
             }
         }
         return survivors;
     }
 
-    /** Head k's probabilities for the rows {@code needHead[0 .. reading)} of {@code h}, in that order. */
-    private float[] headProbabilities(int k, OnnxTensor h, int[] needHead, int reading, int n) throws OrtException {
+    /**
+     * Head k's probabilities for the rows {@code needHead[0 .. reading)} of {@code h} (whose values are
+     * {@code hValues}), in that order.
+     */
+    private float[] headProbabilities(
+            int k,
+            OnnxTensor h,
+            FloatBuffer hValues,
+            long[] hShape,
+            int[] needHead,
+            int reading,
+            int n,
+            StageBuffers buffers)
+            throws OrtException {
         float[] p;
+        FloatBuffer logits = buffers.take(StageBuffers.Use.LOGITS, reading * classes);
         if (reading == n) {
-            p = sessions.headLogits(k, h);
+            p = sessions.headLogits(k, h, logits);
         } else {
-            try (OnnxTensor some = Tensors.gatherRows(h, needHead, reading)) {
-                p = sessions.headLogits(k, some);
+            FloatBuffer rows = buffers.take(StageBuffers.Use.GATHERED, reading * Tensors.rowSize(hShape));
+            try (OnnxTensor some = Tensors.gatherRows(hValues, hShape, needHead, reading, rows)) {
+                p = sessions.headLogits(k, some, logits);
             }
         }
         Probabilities.softmaxRows(p, classes);
         return p;
+    }
+
+    private static long[] batchShape(int n, long[] row) {
+        long[] shape = new long[row.length + 1];
+        shape[0] = n;
+        System.arraycopy(row, 0, shape, 1, row.length);
+        return shape;
+    }
+
+    private static int values(long[] row) {
+        int v = 1;
+        for (long d : row) {
+            v *= (int) d;
+        }
+        return v;
     }
 }
