@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.core.io.JsonStringEncoder;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -163,10 +164,33 @@ final class GrpcMessages {
             p.setDoubleParam(v.doubleValue());
         } else if (value instanceof String v) {
             p.setStringParam(v);
+        } else if (value instanceof List<?> list && allStrings(list)) {
+            p.setStringParam(stringArray(list)); // every answer's labels: without a serializer's set-up
         } else {
             p.setStringParam(json.writeValueAsString(value));
         }
         return p.build();
+    }
+
+    private static boolean allStrings(List<?> list) {
+        for (Object o : list) {
+            if (!(o instanceof String)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A list of strings as a JSON array, as the JSON mapper writes it. */
+    private static String stringArray(List<?> strings) {
+        StringBuilder out = new StringBuilder(16 * strings.size() + 2).append('[');
+        JsonStringEncoder quote = JsonStringEncoder.getInstance();
+        for (int i = 0; i < strings.size(); i++) {
+            out.append(i == 0 ? "\"" : ",\"");
+            quote.quoteAsString((String) strings.get(i), out);
+            out.append('"');
+        }
+        return out.append(']').toString();
     }
 
     static ModelMetadataResponse metadata(ModelMetadata m, JsonMapper json) {
