@@ -2,7 +2,7 @@
 # Alternating rounds between two ways of starting the server (environment and arguments), each
 # warmed for 10 s and then loaded with wrk -t2 -c64 for 15 s (balanced JSON bodies): requests/s, the
 # server's own CPU per request (/proc/<pid>/stat), its RSS, and the samples shadow verification
-# checked and dropped in the round. Used by memory-flags-ab.sh and verification-cost.sh.
+# checked and dropped in the round. Used by memory-flags-ab.sh.
 #
 #   src/bench/alternate-servers.sh ROUNDS NAME_A ENV_A ARGS_A NAME_B ENV_B ARGS_B
 #

@@ -8,6 +8,7 @@
 #   2. clean traffic only (50,000 requests): recalibrations (none expected) and the mean MACs fraction.
 # Needs the server and bench jars (./mvnw -B -DskipTests package) and nothing else running.
 #   bash src/bench/drift.sh [extra lctserve-bench drift options for runs 0 and 1]
+#   SERVER_ARGS='--lctserve.verification.fraction=0.03' bash src/bench/drift.sh   (other server settings)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source src/bench/server.sh
@@ -21,15 +22,15 @@ BENCH=(java -jar src/bench/target/lctserve-bench.jar drift --target "localhost:$
        --data testdata/fashion-mnist)
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1)"
 echo "== run 0: recalibration off, the held-out moved images only (the manifest's settings)"
-start_server "$PORT" "$WORK/off.log" --lctserve.grpc.port="$GRPC" --lctserve.verification.recalibrate=false
+start_server "$PORT" "$WORK/off.log" --lctserve.grpc.port="$GRPC" --lctserve.verification.recalibrate=false ${SERVER_ARGS:-}
 "${BENCH[@]}" --clean 0 --drifted 0 "$@"
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
 echo "== run 1: clean, then moved 3 px"
-start_server "$PORT" "$WORK/drift.log" --lctserve.grpc.port="$GRPC"
+start_server "$PORT" "$WORK/drift.log" --lctserve.grpc.port="$GRPC" ${SERVER_ARGS:-}
 "${BENCH[@]}" "$@"
 grep -E "recalibrat|live disagreement" "$WORK/drift.log" | sed -E 's/^.*(model )/\1/' || true
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
 echo "== run 2: clean traffic only"
-start_server "$PORT" "$WORK/clean.log" --lctserve.grpc.port="$GRPC"
+start_server "$PORT" "$WORK/clean.log" --lctserve.grpc.port="$GRPC" ${SERVER_ARGS:-}
 "${BENCH[@]}" --clean 50000 --drifted 0 --shift 0 --measure balanced
 curl -s "localhost:$PORT/actuator/prometheus" | grep -E "^lctserve_recalibrations" || echo "lctserve_recalibrations: none"
