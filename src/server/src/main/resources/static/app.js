@@ -791,6 +791,12 @@
       el('td', {}, p.window > 0 ? `${share(p.disagreement)} (${share(p.lower)}–${share(p.upper)})` : '–'),
       el('td', {}, share(p.calibrated)),
       el('td', {}, recalibrated[p.preset] ? `${p.state}, recalibrated` : p.state))));
+    const shift = meta && meta.parameters && meta.parameters.shift;
+    $('live-shift').textContent = shift
+      ? `Traffic moved (${shift.when}): ${shift.preset}'s answers went ${shift.direction}, `
+        + `${shift.live.toFixed(3)} of the full model's MACs over its newest ${shift.answers} against `
+        + `${shift.expected.toFixed(3)} expected; more answers are verified until recalibration has its evidence.`
+      : 'No traffic shift seen: each preset\'s answers go as deep as its setting expects.';
   }
 
   function startLive() {

@@ -163,6 +163,10 @@ public record LctServeProperties(
      *
      * @param enabled verify at all (needs batching, the default)
      * @param fraction the share of early-exited samples verified
+     * @param shiftFraction the share verified after the model's traffic moved (its answers' depth,
+     *     {@code io.lctserve.server.model.ExitProfile}), until a window of live samples has been
+     *     verified since: the evidence a recalibration needs, gathered in a fifth of the requests
+     *     (never below {@code fraction}; 0 with it)
      * @param maxOutstanding samples under verification at most; more are dropped (counted), so that
      *     shadow work never piles up under load
      * @param window verified samples per preset the live disagreement rate is taken over, and live
@@ -173,7 +177,8 @@ public record LctServeProperties(
      */
     public record Verification(
             @DefaultValue("true") boolean enabled,
-            @DecimalMin("0.0") @DecimalMax("1.0") @DefaultValue("0.05") double fraction,
+            @DecimalMin("0.0") @DecimalMax("1.0") @DefaultValue("0.01") double fraction,
+            @DecimalMin("0.0") @DecimalMax("1.0") @DefaultValue("0.25") double shiftFraction,
             @Min(1) @DefaultValue("64") int maxOutstanding,
             @Min(10) @DefaultValue("2000") int window,
             @DefaultValue("true") boolean recalibrate,
@@ -182,6 +187,11 @@ public record LctServeProperties(
         /** Whether recalibration may change {@code model}'s presets. */
         public boolean recalibrates(String model) {
             return enabled && recalibrate && !fixedPresets.contains(model);
+        }
+
+        /** The share verified now: {@code shiftFraction} while evidence since a shift is being gathered, else {@code fraction}. */
+        public double fraction(boolean gatheringAfterShift) {
+            return gatheringAfterShift && fraction > 0 ? Math.max(fraction, shiftFraction) : fraction;
         }
     }
 

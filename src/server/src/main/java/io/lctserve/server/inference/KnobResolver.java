@@ -68,6 +68,16 @@ public class KnobResolver {
             return contract(model, knob, deadline, keepHeads, priority);
         }
         Choice choice = rule(model, knob);
+        if (choice.preset != null && model.dearerThanFull(choice.preset)) {
+            // the full model gives the answer such a setting converges on, and every other answer it would give, for
+            // less
+            return new ResolvedKnob(
+                    new ExitPlan(Mode.FULL, null, lastStage, deadline, keepHeads),
+                    choice.label + ":" + Mode.FULL.wireName(),
+                    priority,
+                    choice.preset,
+                    null);
+        }
         return new ResolvedKnob(
                 new ExitPlan(mode, choice.rule, lastStage, deadline, keepHeads),
                 choice.label,

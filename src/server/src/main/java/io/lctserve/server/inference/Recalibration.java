@@ -5,6 +5,7 @@ import io.lctserve.core.exit.ExitRule;
 import io.lctserve.core.exit.ThresholdCalibration;
 import io.lctserve.core.manifest.Preset;
 import io.lctserve.server.config.LctServeProperties;
+import io.lctserve.server.model.ExitProfile;
 import io.lctserve.server.model.LiveAgreement;
 import io.lctserve.server.model.LoadedModel;
 import io.micrometer.core.instrument.Counter;
@@ -28,7 +29,10 @@ import org.springframework.stereotype.Component;
  * answers differ from the last head than its calibration explains ({@link LiveAgreement#driftSpan}:
  * over its newest 250, 500 or 1,000 verified answers or its whole window, an exact binomial test at
  * 0.05 % against {@link LiveAgreement#driftFrom}), or when its manifest setting replayed on the newest
- * live samples does (which sees a preset that no request used lately). Its setting is then searched
+ * live samples does (which sees a preset that no request used lately), or, after the traffic itself
+ * moved ({@link ExitProfile}: the answers' depth, seen on every answer), when its setting differs
+ * more often than calibrated on the live samples verified since, by a test at 5 % ({@link
+ * #SHIFT_EVIDENCE}). Its setting is then searched
  * again on the model version's live samples since the drift began (every head of each, the last
  * head's answer as the reference) with the trainer's search ({@link ThresholdCalibration}, the same
  * grids, rules and {@code ComputeCost}): the cheapest setting of the preset's rule whose share on
@@ -57,6 +61,17 @@ public class Recalibration {
      */
     static final double RETURN_ALPHA = 0.05;
 
+    /**
+     * Live samples verified since the traffic moved ({@link ExitProfile}) before a preset that serves
+     * its manifest setting is judged on them: while the shift's evidence is gathered (up to a window
+     * of them), a preset whose setting differs from the last head more often than calibrated there,
+     * by the return's test at 5 %, is searched again on them. Outside a shift a drift needs 0.05 %:
+     * once the inputs are known to have moved, the calibration no longer speaks for them, and the
+     * setting must not be shown worse than it. A thousand samples also keep the search's margin
+     * honest: on fewer, many settings differ on none.
+     */
+    static final int SHIFT_EVIDENCE = 1000;
+
     /** How much cheaper a new setting must be to replace a recalibrated one that still keeps its promise. */
     static final double CHEAPER = 0.05;
 
@@ -74,6 +89,8 @@ public class Recalibration {
     private static final class State {
         long checkedAt = Long.MIN_VALUE / 2;
         boolean queued;
+        /** The newest traffic shift ({@link ExitProfile.Shift#id}) a check has looked at with enough samples since it. */
+        long shiftChecked;
         /** Per recalibrated preset: the live sample count where its drift began, and at its last change. */
         final Map<String, long[]> marks = new ConcurrentHashMap<>();
     }
@@ -97,8 +114,12 @@ public class Recalibration {
                 .anyMatch(p ->
                         !model.recalibrated().containsKey(p) && model.live().driftSpan(p) > 0);
         State state = states.computeIfAbsent(model, m -> new State());
+        ExitProfile.Shift shift = model.exits().shift();
         synchronized (state) {
-            boolean due = added - state.checkedAt >= quarter();
+            boolean due = added - state.checkedAt >= quarter()
+                    || (shift != null
+                            && shift.id() != state.shiftChecked
+                            && added - shift.liveSamplesAt() >= shiftEvidence());
             if (state.queued || !(drifted || due)) {
                 return;
             }
@@ -114,6 +135,11 @@ public class Recalibration {
         }
     }
 
+    /** Live samples since a shift before presets are judged on them: {@link #SHIFT_EVIDENCE}, or a smaller window. */
+    private int shiftEvidence() {
+        return Math.min(SHIFT_EVIDENCE, settings.window());
+    }
+
     /** Live samples between checks of a recalibrated preset, and what its return is judged on. */
     private long quarter() {
         return Math.max(settings.window() / 4, LiveAgreement.MINIMUM);
@@ -125,6 +151,15 @@ public class Recalibration {
                 return;
             }
             long added = model.traffic().added();
+            ExitProfile.Shift shift = model.exits().shift();
+            long sinceShift = shift == null ? -1 : added - shift.liveSamplesAt();
+            if (sinceShift >= shiftEvidence()) {
+                synchronized (state) {
+                    state.shiftChecked = shift.id();
+                }
+            }
+            // judged at every check while the shift's evidence is gathered (window 2,000: at 1,000, 1,500, 2,000)
+            boolean afterShift = sinceShift >= shiftEvidence() && sinceShift <= settings.window();
             for (Map.Entry<String, Preset> e : model.manifest().presets().entrySet()) {
                 String preset = e.getKey();
                 Double calibrated = e.getValue().validationDisagreement();
@@ -143,6 +178,14 @@ public class Recalibration {
                         ExitAnalysis live = model.traffic().analysis(model.cost(), span);
                         if (search(model, preset, e.getValue(), calibrated, live, "drift")) {
                             state.marks.put(preset, marks);
+                        }
+                    } else if (afterShift) {
+                        // the inputs moved: the setting keeps its place only while not shown worse than calibrated
+                        ExitAnalysis live = model.traffic().analysis(model.cost(), sinceShift);
+                        if (LiveAgreement.above(
+                                        live.outcome(manifest).differing(), live.samples(), calibrated, RETURN_ALPHA)
+                                && search(model, preset, e.getValue(), calibrated, live, "drift")) {
+                            state.marks.put(preset, new long[] {shift.liveSamplesAt(), added});
                         }
                     }
                     continue;

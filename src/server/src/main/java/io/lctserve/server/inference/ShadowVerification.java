@@ -12,6 +12,7 @@ import io.lctserve.runtime.batching.Caller;
 import io.lctserve.runtime.batching.Job;
 import io.lctserve.runtime.batching.PendingRequest;
 import io.lctserve.server.config.LctServeProperties;
+import io.lctserve.server.model.ExitProfile;
 import io.lctserve.server.model.LoadedModel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -38,7 +39,10 @@ import org.springframework.stereotype.Component;
  * {@link io.lctserve.server.model.LiveAgreement}; every head's probabilities go to the model's
  * {@link io.lctserve.server.model.LiveSamples}, and {@link Recalibration} is told. At most
  * {@code max-outstanding} samples are under verification: beyond that, and for whatever the queues
- * refuse or time out, the sample is dropped and counted, never waited for.
+ * refuse or time out, the sample is dropped and counted, never waited for. Every preset answer's
+ * depth (its MACs) also goes to the model's {@link ExitProfile}; once that shows the traffic moved,
+ * {@code shift-fraction} of the samples are verified instead, until a window of live samples has
+ * been verified since, so that {@link Recalibration} has its evidence in a few thousand requests.
  *
  * <p>What it runs again is the sample from its input, not from the exit stage's activation: most
  * early answers leave at stage 0, whose cost (about a sixth of the full model here) is all this
@@ -85,22 +89,34 @@ public class ShadowVerification {
      * run: what every preset would have answered is read from its heads and counted at once.
      */
     void afterAnswer(LoadedModel model, ResolvedKnob resolved, Job job, BatchResult answer) {
-        if (!settings.enabled() || settings.fraction() <= 0 || job.plan().mode() != Mode.EARLY_EXIT) {
+        // presets' answers; one served in full mode (it cost more in early exit) too, for its live samples
+        boolean early = job.plan().mode() == Mode.EARLY_EXIT;
+        if (!early && (job.plan().mode() != Mode.FULL || resolved.preset() == null)) {
             return;
         }
+        boolean verifying = settings.enabled() && settings.fraction() > 0;
         if (resolved.contract() != null && resolved.contract().explores()) {
-            everyPreset(model, answer);
+            if (verifying) {
+                everyPreset(model, answer);
+            }
             return;
         }
         if (resolved.preset() == null) {
             return;
         }
+        if (early) {
+            profile(model, resolved.preset(), job, answer);
+        }
+        if (!verifying) {
+            return;
+        }
         String preset = resolved.preset();
         int row = (int) (job.pixels().length / job.shape()[0]);
+        double fraction = settings.fraction(gatheringAfterShift(model));
         ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int i = 0; i < answer.samples().size(); i++) {
             SampleResult s = answer.samples().get(i);
-            if (s.deadlineCut() || random.nextDouble() >= settings.fraction()) {
+            if (s.deadlineCut() || random.nextDouble() >= fraction) {
                 continue;
             }
             if (outstanding.incrementAndGet() > settings.maxOutstanding()) {
@@ -127,6 +143,59 @@ public class ShadowVerification {
                 submit(model, full, job.shape());
             }
         }
+    }
+
+    /**
+     * Each answer's MACs into the model's {@link ExitProfile}, against what the preset's setting is
+     * expected to spend: only answers the setting gave alone (no {@code max_stage}, no deadline cut).
+     * A shift is logged and counted ({@code lctserve.traffic.shifts}: model, version, preset,
+     * direction = deeper | shallower), and raises the verified share ({@code shift-fraction}) until
+     * a window of live samples has been verified since it.
+     */
+    private void profile(LoadedModel model, String preset, Job job, BatchResult answer) {
+        Double expected = model.expectedMacs(preset);
+        if (expected == null || job.plan().lastStage() != model.exitCount() - 1) {
+            return;
+        }
+        double full = model.cost().fullModel();
+        for (SampleResult s : answer.samples()) {
+            if (s.deadlineCut()) {
+                continue;
+            }
+            ExitProfile.Shift shift = model.exits()
+                    .record(preset, s.macs() / full, expected, model.traffic().added());
+            if (shift != null) {
+                Counter.builder("lctserve.traffic.shifts")
+                        .description("Changes in how deep a preset's answers go on live traffic, against its"
+                                + " setting's expected mean MACs: the inputs moved")
+                        .tags(
+                                "model", model.name(),
+                                "version", model.version(),
+                                "preset", preset,
+                                "direction", shift.direction())
+                        .register(meters)
+                        .increment();
+                log.info(
+                        "model {} version {}: traffic moved: preset {}'s answers average {} of the full model's MACs"
+                                + " over the newest {}, its setting {}; verifying {} of answers until {} live samples"
+                                + " more are in",
+                        model.name(),
+                        model.version(),
+                        preset,
+                        String.format(java.util.Locale.ROOT, "%.3f", shift.live()),
+                        shift.answers(),
+                        String.format(java.util.Locale.ROOT, "%.3f", shift.expected()),
+                        settings.fraction(true),
+                        settings.window());
+                recalibration.consider(model);
+            }
+        }
+    }
+
+    /** Whether the model's traffic moved and fewer than a window of live samples have been verified since. */
+    private boolean gatheringAfterShift(LoadedModel model) {
+        ExitProfile.Shift shift = model.exits().shift();
+        return shift != null && model.traffic().added() - shift.liveSamplesAt() < settings.window();
     }
 
     /**

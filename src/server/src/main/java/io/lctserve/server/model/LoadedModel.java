@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtException;
 import io.lctserve.core.exit.ComputeCost;
 import io.lctserve.core.exit.ExitRule;
 import io.lctserve.core.manifest.Manifest;
+import io.lctserve.core.manifest.Preset;
 import io.lctserve.core.model.ModelFolder;
 import io.lctserve.core.model.StagedModel;
 import io.lctserve.runtime.ProgressivePredictor;
@@ -37,6 +38,7 @@ public final class LoadedModel implements AutoCloseable {
     private final String name;
     private final LiveAgreement live;
     private final LiveSamples traffic;
+    private final ExitProfile exits = new ExitProfile();
     private final Map<String, Recalibrated> recalibrated = new ConcurrentHashMap<>();
 
     /**
@@ -136,6 +138,36 @@ public final class LoadedModel implements AutoCloseable {
 
     public int classes() {
         return sessions.classes();
+    }
+
+    /** How deep its presets' answers go on live traffic, against their settings' expected mean MACs. */
+    public ExitProfile exits() {
+        return exits;
+    }
+
+    /**
+     * The mean MACs (fraction of the full model's) a preset's setting is expected to spend: a
+     * recalibrated one's on the live samples it was searched on, else the manifest's; null if
+     * neither is known.
+     */
+    public Double expectedMacs(String preset) {
+        Recalibrated r = recalibrated.get(preset);
+        if (r != null) {
+            return r.macsFraction();
+        }
+        Preset p = manifest().presets().get(preset);
+        return p == null ? null : p.meanMacsFraction();
+    }
+
+    /**
+     * Whether a preset's setting is expected to cost more than the full model ({@link #expectedMacs}
+     * above 1): early exit runs every head on the way, so a setting that rarely exits early (a
+     * recalibrated "4 heads agree": 1.14) is dearer than full mode, whose answer is the reference it is
+     * held to. Such a preset is served in full mode.
+     */
+    public boolean dearerThanFull(String preset) {
+        Double macs = expectedMacs(preset);
+        return macs != null && macs > 1.0;
     }
 
     /** Live samples that ran every head, what recalibration searches on. */

@@ -4,6 +4,7 @@ import io.lctserve.core.exit.ComputeCost;
 import io.lctserve.core.exit.Mode;
 import io.lctserve.core.manifest.Evaluation;
 import io.lctserve.core.manifest.Preset;
+import io.lctserve.server.model.ExitProfile;
 import io.lctserve.server.model.LoadedModel;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -69,9 +70,24 @@ public record ModelMetadata(
             entry.put("disagreement", r.disagreement());
             entry.put("macsFraction", r.macsFraction());
             entry.put("manifestDisagreement", r.manifestDisagreement());
+            entry.put("servedInFullMode", model.dearerThanFull(preset));
             recalibrated.put(preset, entry);
         });
         parameters.put("recalibrated", recalibrated);
+        // how deep each preset's answers go on live traffic against its setting's expected MACs, and the newest shift
+        parameters.put("exits", model.exits().snapshot());
+        ExitProfile.Shift shift = model.exits().shift();
+        if (shift != null) {
+            Map<String, Object> moved = new LinkedHashMap<>();
+            moved.put("preset", shift.preset());
+            moved.put("direction", shift.direction());
+            moved.put("live", shift.live());
+            moved.put("expected", shift.expected());
+            moved.put("answers", shift.answers());
+            moved.put("when", shift.when().toString());
+            moved.put("liveSamplesAt", shift.liveSamplesAt());
+            parameters.put("shift", moved);
+        }
         Evaluation e = m.evaluation();
         if (e != null) {
             parameters.put("evaluation", e);

@@ -42,9 +42,12 @@ import tools.jackson.databind.json.JsonMapper;
  * The page at {@code /} in headless Chromium against the real server and the shipped model: what
  * it shows is what the V2 API answers for the same pixels and knob, the knob moves the exit, the
  * canvas draws by mouse and by keyboard, the model card and the live view show the server's own
- * numbers, and the browser logs no error.
+ * numbers, and the browser logs no error. Shadow verification runs at 5 % here (the default is 1 %),
+ * so that the live view's 600 fast samples fill a shadow batch of 16.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "lctserve.verification.fraction=0.05")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WebPageTest {
 
@@ -405,6 +408,8 @@ class WebPageTest {
         WebElement fast = driver.findElement(By.cssSelector("#live-agreement tr[data-preset='fast']"));
         assertThat(fast.findElements(By.tagName("td")).get(1).getText()).matches("[1-9]\\d*"); // verified
         assertThat(fast.findElements(By.tagName("td")).get(3).getText()).matches("\\d+\\.\\d\\d %"); // calibrated
+        assertThat(driver.findElement(By.id("live-shift")).getText())
+                .matches("(No traffic shift seen|Traffic moved \\().*"); // the exit profile's verdict
         ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView()", live);
         HeadlessChromium.screenshot(driver, "live");
     }
