@@ -29,9 +29,10 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Live accuracy under drift, against a running server with shadow verification at its settings:
- * clean test images with a preset, then the same images moved {@code --shift} pixels right and down
- * (a camera mount moved), polling the model's metadata to see when the preset's live state turns
- * "above calibration" (detected) and when recalibration set it again; then held-out moved images,
+ * clean test images with a preset, then the same images drifted ({@code --drift}: moved {@code
+ * --shift} pixels right and down as a moved camera mount does, by default; lower contrast, blur or
+ * noise), polling the model's metadata to see when the preset's live state turns
+ * "above calibration" (detected) and when recalibration set it again; then held-out drifted images,
  * never sent before, each answered by every measured preset and by the full model, so that each
  * preset's accuracy loss against full mode is measured on the same images. Single images over gRPC
  * (raw UINT8), {@code --in-flight} calls at a time.
@@ -39,8 +40,8 @@ import tools.jackson.databind.json.JsonMapper;
 @Command(
         name = "drift",
         mixinStandardHelpOptions = true,
-        description = "Clean traffic, then moved images: requests until the preset's drift is detected and"
-                + " recalibrated, then each preset's accuracy against full mode on held-out moved images.")
+        description = "Clean traffic, then drifted images: requests until the preset's drift is detected and"
+                + " recalibrated, then each preset's accuracy against full mode on held-out drifted images.")
 final class DriftCommand implements Callable<Integer> {
 
     @Option(names = "--target", description = "host:port of the gRPC service. Default: ${DEFAULT-VALUE}")
@@ -58,11 +59,34 @@ final class DriftCommand implements Callable<Integer> {
     @Option(
             names = "--measure",
             split = ",",
-            description = "Presets measured on the held-out moved images. Default: ${DEFAULT-VALUE}")
+            description = "Presets measured on the held-out drifted images. Default: ${DEFAULT-VALUE}")
     List<String> measure = List.of("balanced", "fast");
+
+    /** How the drifted images differ from the clean ones. */
+    enum Drift {
+        /** moved {@code --shift} pixels right and down, zeros coming in (a camera mount moved) */
+        shift,
+        /** contrast lowered to {@code --contrast} around each image's mean (a duller light) */
+        contrast,
+        /** a 3x3 box blur (a lens out of focus) */
+        blur,
+        /** Gaussian noise of standard deviation {@code --noise} grey levels, clipped (a noisier sensor) */
+        noise
+    }
+
+    @Option(names = "--drift", description = "The drift: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}")
+    Drift drift = Drift.shift;
 
     @Option(names = "--shift", description = "Pixels the drifted images move right and down. Default: ${DEFAULT-VALUE}")
     int shift = 3;
+
+    @Option(names = "--contrast", description = "Contrast left by --drift contrast. Default: ${DEFAULT-VALUE}")
+    double contrast = 0.4;
+
+    @Option(
+            names = "--noise",
+            description = "Noise standard deviation (grey levels) of --drift noise. Default: ${DEFAULT-VALUE}")
+    double noise = 40;
 
     @Option(names = "--clean", description = "Clean requests first. Default: ${DEFAULT-VALUE}")
     int clean = 5000;
@@ -96,7 +120,8 @@ final class DriftCommand implements Callable<Integer> {
         if (streamImages < 1) {
             throw new IllegalArgumentException("--held-out " + heldOut + " leaves no test images to stream");
         }
-        byte[] moved = moved(test, shift);
+        byte[] moved = drifted(test);
+        String what = describe();
         ManagedChannel channel =
                 NettyChannelBuilder.forTarget(target).usePlaintext().build();
         try {
@@ -111,16 +136,21 @@ final class DriftCommand implements Callable<Integer> {
             JsonNode after = metadata(model);
             out.printf(
                     Locale.ROOT,
-                    "clean: %d requests with preset %s in %.1f s, mean MACs fraction %.4f; %s; recalibrated: %s%n",
+                    "clean: %d requests with preset %s in %.1f s, mean MACs fraction %.4f; %s; recalibrated: %s;"
+                            + " traffic shift: %s%n",
                     clean,
                     preset,
                     seconds,
                     clean == 0 ? 0 : macs.sum() / clean,
                     state(after),
-                    after.get("parameters").get("recalibrated").propertyNames());
+                    after.get("parameters").get("recalibrated").propertyNames(),
+                    shift(after).isEmpty() ? "none" : after.get("parameters").get("shift"));
             out.flush();
 
             int detectedAt = -1;
+            int movedAt =
+                    -1; // the server saw the traffic move (its answers' depth): a shift newer than the clean phase's
+            String cleanShift = shift(after);
             Map<String, Integer> recalibratedAt = new LinkedHashMap<>();
             for (int sent = 0; sent < drifted; ) {
                 int from = sent;
@@ -129,6 +159,9 @@ final class DriftCommand implements Callable<Integer> {
                         .modelInfer(request(model, test, moved, (from + i) % streamImages, "preset", preset)));
                 sent += n;
                 JsonNode m = metadata(model);
+                if (movedAt < 0 && !shift(m).isEmpty() && !shift(m).equals(cleanShift)) {
+                    movedAt = sent;
+                }
                 if (detectedAt < 0 && state(m).contains("above calibration")) {
                     detectedAt = sent;
                 }
@@ -142,16 +175,19 @@ final class DriftCommand implements Callable<Integer> {
             JsonNode m = metadata(model);
             out.printf(
                     Locale.ROOT,
-                    "drifted (moved %d px): %d requests with preset %s; it was detected %s; recalibrated within"
+                    "drifted (%s): %d requests with preset %s; traffic moved (exit depth) seen %s;"
+                            + " preset above calibration (or recalibrated) %s; recalibrated within"
                             + " (requests, polled every %d): %s; now %s%n",
-                    shift,
+                    what,
                     drifted,
                     preset,
+                    movedAt < 0 ? "never" : "within " + movedAt,
                     detectedAt < 0 ? "never" : "within " + detectedAt,
                     poll,
                     recalibratedAt,
                     state(m));
             out.printf("recalibrated: %s%n", m.get("parameters").get("recalibrated"));
+            out.printf("traffic shift: %s%n", m.get("parameters").get("shift"));
             out.flush();
 
             int[] labels = test.labels();
@@ -164,7 +200,8 @@ final class DriftCommand implements Callable<Integer> {
             double fullAccuracy = accuracy(full, labels, streamImages);
             out.printf(
                     Locale.ROOT,
-                    "held-out moved images: %d, full mode accuracy %.2f %%%n",
+                    "held-out drifted images (%s): %d, full mode accuracy %.2f %%%n",
+                    what,
                     heldOut,
                     100 * fullAccuracy);
             for (String p : measure) {
@@ -198,6 +235,89 @@ final class DriftCommand implements Callable<Integer> {
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
+    }
+
+    private String describe() {
+        return switch (drift) {
+            case shift -> "moved " + shift + " px";
+            case contrast -> String.format(Locale.ROOT, "contrast %.2f", contrast);
+            case blur -> "3x3 box blur";
+            case noise -> String.format(Locale.ROOT, "noise sd %.0f", noise);
+        };
+    }
+
+    /** Every test image drifted as {@code --drift} says. */
+    byte[] drifted(ImageSet test) {
+        return switch (drift) {
+            case shift -> moved(test, shift);
+            case contrast -> contrast(test, contrast);
+            case blur -> blurred(test);
+            case noise -> noisy(test, noise, 42);
+        };
+    }
+
+    /** Every channel of every image with its contrast scaled by {@code factor} around its mean. */
+    static byte[] contrast(ImageSet test, double factor) {
+        int plane = test.rows() * test.cols();
+        byte[] in = test.pixels();
+        byte[] out = new byte[in.length];
+        for (int p = 0; p < in.length / plane; p++) {
+            double mean = 0;
+            for (int i = 0; i < plane; i++) {
+                mean += in[p * plane + i] & 0xff;
+            }
+            mean /= plane;
+            for (int i = 0; i < plane; i++) {
+                out[p * plane + i] = grey(mean + factor * ((in[p * plane + i] & 0xff) - mean));
+            }
+        }
+        return out;
+    }
+
+    /** Every channel of every image through a 3x3 box blur (the mean of the neighbours inside the image). */
+    static byte[] blurred(ImageSet test) {
+        int rows = test.rows();
+        int cols = test.cols();
+        int plane = rows * cols;
+        byte[] in = test.pixels();
+        byte[] out = new byte[in.length];
+        for (int p = 0; p < in.length / plane; p++) {
+            for (int y = 0; y < rows; y++) {
+                for (int x = 0; x < cols; x++) {
+                    int sum = 0;
+                    int n = 0;
+                    for (int dy = -1; dy <= 1; dy++) {
+                        for (int dx = -1; dx <= 1; dx++) {
+                            int yy = y + dy;
+                            int xx = x + dx;
+                            if (yy >= 0 && yy < rows && xx >= 0 && xx < cols) {
+                                sum += in[p * plane + yy * cols + xx] & 0xff;
+                                n++;
+                            }
+                        }
+                    }
+                    out[p * plane + y * cols + x] = grey(sum / (double) n);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Every pixel plus Gaussian noise of standard deviation {@code sd}, from {@code seed}, clipped to 0-255. */
+    static byte[] noisy(ImageSet test, double sd, long seed) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        byte[] in = test.pixels();
+        byte[] out = new byte[in.length];
+        for (int i = 0; i < in.length; i++) {
+            double u1 = 1 - random.nextDouble(); // (0, 1]
+            double gaussian = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * random.nextDouble());
+            out[i] = grey((in[i] & 0xff) + sd * gaussian);
+        }
+        return out;
+    }
+
+    private static byte grey(double v) {
+        return (byte) Math.max(0, Math.min(255, Math.round(v)));
     }
 
     /** Every test image moved {@code shift} pixels right and down, zeros coming in. */
@@ -260,6 +380,12 @@ final class DriftCommand implements Callable<Integer> {
                 HttpRequest.newBuilder(URI.create(http + "/v2/models/" + model)).build(),
                 HttpResponse.BodyHandlers.ofString());
         return json.readTree(r.body());
+    }
+
+    /** When the model's newest traffic shift was seen, as the metadata gives it; empty if none. */
+    private static String shift(JsonNode metadata) {
+        JsonNode shift = metadata.get("parameters").get("shift");
+        return shift == null ? "" : shift.get("when").asString();
     }
 
     /** The preset's live numbers as the metadata gives them. */
