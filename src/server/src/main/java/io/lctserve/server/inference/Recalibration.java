@@ -40,7 +40,8 @@ import org.springframework.stereotype.Component;
  * budget ({@link #target}). While a preset is recalibrated, every quarter window of new live samples
  * it is checked again: back to the manifest's setting once that setting is within calibration on the
  * newest 1,000 live samples even by a test at 5 % (far looser than a drift's, so that it does not go
- * back and forth), else searched again on every live sample since the drift began and changed if the
+ * back and forth) and its mean MACs there are within {@link ExitProfile#MARGIN} of the manifest's
+ * (the traffic looks like what it was calibrated on again), else searched again on every live sample since the drift began and changed if the
  * setting served no longer keeps the promise there or a new one costs 5 % less. Every change is logged
  * and counted ({@code lctserve.recalibrations}: model, version, preset, direction = drift | adjust |
  * return) and shown in the model's metadata. Nothing is persisted: a restarted replica serves the
@@ -194,11 +195,14 @@ public class Recalibration {
                     state.marks.remove(preset);
                     continue;
                 }
-                // back to the manifest's setting once the newest samples show it within calibration again
+                // back to the manifest's setting once the newest samples show it within calibration again,
+                // and as deep as calibrated (a preset that differs little on drifted traffic went back and forth)
                 ExitAnalysis newest = model.traffic().analysis(model.cost(), RETURN_SPAN);
                 ExitAnalysis.Outcome asShipped = newest.outcome(manifest);
+                Double depth = e.getValue().meanMacsFraction();
                 if (added - marks[1] >= quarter()
-                        && !LiveAgreement.above(asShipped.differing(), newest.samples(), calibrated, RETURN_ALPHA)) {
+                        && !LiveAgreement.above(asShipped.differing(), newest.samples(), calibrated, RETURN_ALPHA)
+                        && (depth == null || ExitProfile.within(asShipped.meanMacsFraction(), depth))) {
                     model.restore(preset);
                     state.marks.remove(preset);
                     changed(model, preset, "return", manifest, asShipped, newest.samples());

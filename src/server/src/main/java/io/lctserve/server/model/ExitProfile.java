@@ -92,6 +92,11 @@ public final class ExitProfile {
         }
     }
 
+    /** Whether a mean of MACs is within {@link #MARGIN} of the expected one (no test: a point estimate). */
+    public static boolean within(double live, double expected) {
+        return Math.abs(live - expected) <= MARGIN * expected;
+    }
+
     /** The newest shift this model version's traffic showed; null if none. */
     public Shift shift() {
         return shift;
@@ -150,7 +155,7 @@ public final class ExitProfile {
 
         /** A shifted window is back when the mean of all it keeps is within the margin (no test: hysteresis). */
         boolean settled() {
-            return Math.abs(mean(filled) - expected) <= MARGIN * expected;
+            return within(mean(filled), expected);
         }
 
         double mean(int span) {

@@ -68,6 +68,9 @@ class RecalibrationTest {
         assertThat(differing / (double) n)
                 .as("%d of %d differ", differing, n)
                 .isLessThan(balanced.get("manifestDisagreement").asDouble() / 2);
+        assertThat(recalibrations("return"))
+                .as("no preset goes back while the traffic stays moved")
+                .isZero();
 
         send(http, 3600, 6000, 0, BALANCED);
         await().atMost(Duration.ofSeconds(60)).until(() -> !recalibrated(http).has("balanced"));
