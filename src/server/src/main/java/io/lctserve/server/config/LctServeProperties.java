@@ -165,8 +165,8 @@ public record LctServeProperties(
      * @param fraction the share of early-exited samples verified
      * @param shiftFraction the share verified after the model's traffic moved (its answers' depth,
      *     {@code io.lctserve.server.model.ExitProfile}), until a window of live samples has been
-     *     verified since: the evidence a recalibration needs, gathered in a fifth of the requests
-     *     (never below {@code fraction}; 0 with it)
+     *     verified since: the evidence a recalibration needs, in a 25th of the requests the default
+     *     fraction would take (never below {@code fraction}; none while {@code fraction} is 0)
      * @param maxOutstanding samples under verification at most; more are dropped (counted), so that
      *     shadow work never piles up under load
      * @param window verified samples per preset the live disagreement rate is taken over, and live

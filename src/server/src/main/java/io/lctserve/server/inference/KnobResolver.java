@@ -69,8 +69,7 @@ public class KnobResolver {
         }
         Choice choice = rule(model, knob);
         if (choice.preset != null && model.dearerThanFull(choice.preset)) {
-            // the full model gives the answer such a setting converges on, and every other answer it would give, for
-            // less
+            // full mode gives the answer such a setting is held to, for less compute
             return new ResolvedKnob(
                     new ExitPlan(Mode.FULL, null, lastStage, deadline, keepHeads),
                     choice.label + ":" + Mode.FULL.wireName(),

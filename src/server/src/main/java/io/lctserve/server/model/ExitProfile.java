@@ -8,20 +8,21 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * How deep one model version's preset answers go on live traffic, against how deep they went where
- * the setting was chosen: a change in the inputs that the model can see on every answer, without
+ * the setting was chosen: a change in the inputs that the model shows on every answer, without
  * running anything again. Moved images make version 4's heads less sure: balanced's mean MACs go
- * from 0.22 of the full model to 0.30, a shift a few hundred answers show, where the share of
- * answers that differ from the last head (1.75 % against 0.94 % calibrated) needs thousands of
- * verified ones. Per preset, each answer's MACs (as a fraction of the full model's) at the setting
+ * from 0.22 of the full model to 0.30, which the server saw within 750 moved requests, where the
+ * share of answers that differ from the last head (1.75 % against 0.94 % calibrated) needs thousands
+ * of verified ones. Per preset, each answer's MACs (as a fraction of the full model's) at the setting
  * served, the newest {@value #SPAN} kept; the traffic has <em>moved</em> when their mean is more
- * than {@value #MARGIN} of the expected value away from it, beyond {@value #Z} standard errors
- * (one-sided 0.05 % each way; tested every {@value #EVERY} answers once the window is full: by the
- * normal approximation a window of 250 on traffic 5 % deeper than expected would move by chance
- * in about one run of 50,000 answers in fifty, too often for a signal that raises the verified share). The margin keeps a model whose test set
- * and live traffic differ a little from being called moved on clean traffic (version 4's balanced:
- * 0.2167 live, 0.2185 on the test set). A shift is an event for the whole model version (the
- * inputs moved, whatever preset showed it): {@link #shift()} tells verification and recalibration.
- * Only answers the preset's setting gave alone count (no {@code max_stage}, no deadline cut).
+ * than a share {@value #MARGIN} of the expected value away from it, beyond {@value #Z} standard
+ * errors (one-sided 0.05 % each way), tested every {@value #EVERY} answers once the window is full.
+ * (By the normal approximation a window of 250 on traffic 5 % deeper than expected would move by
+ * chance in about one run of 50,000 answers in fifty: too often for a signal that raises the
+ * verified share.) The margin keeps a test set and live traffic that differ a little from counting
+ * as moved on clean traffic (version 4's balanced: 0.2167 live, 0.2185 on the test set). A shift is
+ * an event for the whole model version (the inputs moved, whatever preset showed it): {@link
+ * #shift()} tells verification and recalibration. Only answers the preset's setting gave alone
+ * count (no {@code max_stage}, no deadline cut).
  */
 public final class ExitProfile {
 
