@@ -79,16 +79,18 @@ final class StageStep {
         in.rewind();
         List<QueuedSample> survivors = new ArrayList<>(n);
         long[] outputRow = outputRows.get(k);
-        FloatBuffer out = outputRow == null ? null : buffers.take(StageBuffers.Use.OUTPUT, n * values(outputRow));
+        long[] outputShape = outputRow == null ? null : batchShape(n, outputRow);
+        FloatBuffer out =
+                outputShape == null ? null : buffers.take(StageBuffers.Use.OUTPUT, n * Tensors.rowSize(outputShape));
         try (OnnxTensor x = Tensors.over(in, batchShape(n, inputRow));
-                OnnxTensor pinned = out == null ? null : Tensors.over(out, batchShape(n, outputRow));
+                OnnxTensor pinned = out == null ? null : Tensors.over(out, outputShape);
                 OrtSession.Result result = pinned == null ? sessions.runStage(k, x) : sessions.runStage(k, x, pinned)) {
             OnnxTensor h = pinned != null ? pinned : sessions.stageOutput(k, result);
             if (outputRow == null) { // the first run of stage k: its output's shape, written into from now on
                 outputRow = Tensors.rowShape(h);
                 outputRows.set(k, outputRow);
+                outputShape = batchShape(n, outputRow);
             }
-            long[] outputShape = batchShape(n, outputRow);
             // the output's values: where ONNX Runtime wrote them, else (a first run) copied out once
             FloatBuffer hValues = out != null ? out : h.getFloatBuffer();
             boolean[] continues = new boolean[n];
@@ -174,13 +176,5 @@ final class StageStep {
         shape[0] = n;
         System.arraycopy(row, 0, shape, 1, row.length);
         return shape;
-    }
-
-    private static int values(long[] row) {
-        int v = 1;
-        for (long d : row) {
-            v *= (int) d;
-        }
-        return v;
     }
 }

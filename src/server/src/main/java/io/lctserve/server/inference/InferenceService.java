@@ -49,6 +49,7 @@ public class InferenceService {
     private final BatchingEngine batching;
     private final InferenceMetrics metrics;
     private final ShadowVerification verification;
+    private final ExitWatch exits;
     /** Runs the calls of callers that must not block which compute alone (an idle model, or batching off). */
     private final ExecutorService calls;
 
@@ -60,6 +61,7 @@ public class InferenceService {
             BatchingEngine batching,
             InferenceMetrics metrics,
             ShadowVerification verification,
+            ExitWatch exits,
             LctServeProperties properties) {
         this.lookup = lookup;
         this.admission = admission;
@@ -68,6 +70,7 @@ public class InferenceService {
         this.batching = batching;
         this.metrics = metrics;
         this.verification = verification;
+        this.exits = exits;
         AtomicInteger named = new AtomicInteger();
         // a cached pool hands a request to the thread that went idle last, whose caches are warm
         this.calls = Executors.newCachedThreadPool(r -> {
@@ -254,6 +257,7 @@ public class InferenceService {
             if (failure == null) {
                 firstAnswer();
                 responder.answer(new InferenceResult(model, batch, resolved.rule(), resolved.contract()));
+                exits.afterAnswer(model, resolved, job, batch); // first: a shift raises what is verified
                 verification.afterAnswer(model, resolved, job, batch);
             } else {
                 responder.fail(failure);

@@ -47,6 +47,10 @@ import org.springframework.stereotype.Component;
  * return) and shown in the model's metadata. Nothing is persisted: a restarted replica serves the
  * manifest's settings and detects a drift that is still there again. Checks run on one thread of
  * their own, off the request path.
+ *
+ * <p>Over 300 lines because the four ways a preset's setting changes (drift, shift, adjust, return)
+ * are one state machine over one check's state and read best side by side; the statistics it
+ * decides with live elsewhere ({@link LiveAgreement}, {@link ExitProfile}, {@link ThresholdCalibration}).
  */
 @Component
 public class Recalibration {

@@ -39,10 +39,10 @@ import org.springframework.stereotype.Component;
  * {@link io.lctserve.server.model.LiveAgreement}; every head's probabilities go to the model's
  * {@link io.lctserve.server.model.LiveSamples}, and {@link Recalibration} is told. At most
  * {@code max-outstanding} samples are under verification: beyond that, and for whatever the queues
- * refuse or time out, the sample is dropped and counted, never waited for. Every preset answer's
- * depth (its MACs) also goes to the model's {@link ExitProfile}; once that shows the traffic moved,
- * {@code shift-fraction} of the samples are verified instead, until a window of live samples has
- * been verified since, so that {@link Recalibration} has its evidence in a few thousand requests.
+ * refuse or time out, the sample is dropped and counted, never waited for. Once the model's {@link
+ * ExitProfile} shows the traffic moved ({@link ExitWatch}), {@code shift-fraction} of the samples are
+ * verified instead, until a window of live samples has been verified since, so that {@link
+ * Recalibration} has its evidence in a few thousand requests.
  *
  * <p>What it runs again is the sample from its input, not from the exit stage's activation: most
  * early answers leave at stage 0, whose cost (about a sixth of the full model here) is all this
@@ -90,8 +90,8 @@ public class ShadowVerification {
      */
     void afterAnswer(LoadedModel model, ResolvedKnob resolved, Job job, BatchResult answer) {
         // presets' answers; one served in full mode (it cost more in early exit) too, for its live samples
-        boolean early = job.plan().mode() == Mode.EARLY_EXIT;
-        if (!early && (job.plan().mode() != Mode.FULL || resolved.preset() == null)) {
+        Mode mode = job.plan().mode();
+        if (mode != Mode.EARLY_EXIT && (mode != Mode.FULL || resolved.preset() == null)) {
             return;
         }
         boolean verifying = settings.enabled() && settings.fraction() > 0;
@@ -103,9 +103,6 @@ public class ShadowVerification {
         }
         if (resolved.preset() == null) {
             return;
-        }
-        if (early) {
-            profile(model, resolved.preset(), job, answer);
         }
         if (!verifying) {
             return;
@@ -141,53 +138,6 @@ public class ShadowVerification {
             }
             if (full != null) {
                 submit(model, full, job.shape());
-            }
-        }
-    }
-
-    /**
-     * Each answer's MACs into the model's {@link ExitProfile}, against what the preset's setting is
-     * expected to spend: only answers the setting gave alone (no {@code max_stage}, no deadline cut).
-     * A shift is logged and counted ({@code lctserve.traffic.shifts}: model, version, preset,
-     * direction = deeper | shallower), and raises the verified share ({@code shift-fraction}) until
-     * a window of live samples has been verified since it.
-     */
-    private void profile(LoadedModel model, String preset, Job job, BatchResult answer) {
-        Double expected = model.expectedMacs(preset);
-        if (expected == null || job.plan().lastStage() != model.exitCount() - 1) {
-            return;
-        }
-        double full = model.cost().fullModel();
-        for (SampleResult s : answer.samples()) {
-            if (s.deadlineCut()) {
-                continue;
-            }
-            ExitProfile.Shift shift = model.exits()
-                    .record(preset, s.macs() / full, expected, model.traffic().added());
-            if (shift != null) {
-                Counter.builder("lctserve.traffic.shifts")
-                        .description("Changes in how deep a preset's answers go on live traffic, against its"
-                                + " setting's expected mean MACs: the inputs moved")
-                        .tags(
-                                "model", model.name(),
-                                "version", model.version(),
-                                "preset", preset,
-                                "direction", shift.direction())
-                        .register(meters)
-                        .increment();
-                log.info(
-                        "model {} version {}: traffic moved: preset {}'s answers average {} of the full model's MACs"
-                                + " over the newest {}, its setting {}; verifying {} of answers until {} live samples"
-                                + " more are in",
-                        model.name(),
-                        model.version(),
-                        preset,
-                        String.format(java.util.Locale.ROOT, "%.3f", shift.live()),
-                        shift.answers(),
-                        String.format(java.util.Locale.ROOT, "%.3f", shift.expected()),
-                        settings.fraction(true),
-                        settings.window());
-                recalibration.consider(model);
             }
         }
     }

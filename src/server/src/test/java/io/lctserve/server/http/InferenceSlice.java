@@ -3,6 +3,7 @@ package io.lctserve.server.http;
 import io.lctserve.server.config.LctServeProperties;
 import io.lctserve.server.inference.Admission;
 import io.lctserve.server.inference.BatchingEngine;
+import io.lctserve.server.inference.ExitWatch;
 import io.lctserve.server.inference.InferenceGate;
 import io.lctserve.server.inference.InferenceService;
 import io.lctserve.server.inference.KnobResolver;
@@ -43,6 +44,7 @@ import org.springframework.test.context.TestPropertySource;
     InferenceGate.class,
     BatchingEngine.class,
     ShadowVerification.class,
+    ExitWatch.class,
     Recalibration.class,
     InferenceMetrics.class,
     ApplicationAvailabilityBean.class,
