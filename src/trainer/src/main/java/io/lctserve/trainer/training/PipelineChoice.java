@@ -8,13 +8,17 @@ import java.util.Map;
 
 /**
  * What {@code --pipeline auto} measures: every worker count from 1 (the stages one after another,
- * all cores as intra-op threads) to the most, each on segments of the first epoch's batches. A
- * warm-up segment with the most workers comes first (it also times each stage alone, so the
- * pipelines that follow split the stages by measured cost rather than by MACs); then two rounds,
- * the worker counts ascending and then descending, so a machine that speeds up or slows down during
- * the trial favours neither. Every trial batch is a real training step in the run's own order: the
- * stages see the same batches with the same parameters whatever runs them, so the trial costs time,
- * never accuracy.
+ * all cores as intra-op threads) to the most, each on segments of real training batches. The first
+ * epoch starts with a warm-up segment with the most workers (it also times each stage alone, so the
+ * pipelines that follow split the stages by measured cost rather than by MACs), then two rounds, the
+ * worker counts ascending and then descending, so a machine that speeds up or slows down during the
+ * trial favours neither; every later epoch starts with one more round, its order alternating from
+ * epoch to epoch. The timings add up over the run and each epoch's rest runs the fastest so far:
+ * one trial of a few seconds per setting cannot tell apart two settings 5-10 % apart on a shared
+ * machine, whose segments move by more than that, and the later rounds put right what its first
+ * choice got wrong. Every trial batch is a real training step in the run's own order: the stages see
+ * the same batches with the same parameters whatever runs them, so the trial costs time (a round of
+ * the slower setting), never accuracy.
  */
 final class PipelineChoice {
 
@@ -30,6 +34,7 @@ final class PipelineChoice {
     private final int segment;
     private final long[] nanos;
     private final int[] batches;
+    private int epochs; // whose trial segments have been scheduled
 
     /** A trial of 1..{@code maxWorkers} workers in an epoch of {@code epochBatches}, at most half of it. */
     PipelineChoice(int maxWorkers, int epochBatches) {
@@ -46,13 +51,21 @@ final class PipelineChoice {
         return segment;
     }
 
-    /** Worker counts of the trial segments in order; the first is the untimed warm-up. */
-    List<Integer> schedule() {
+    /**
+     * Worker counts of epoch {@code epoch}'s trial segments in order (from 1): the first epoch's
+     * begins with the untimed warm-up and runs {@link #ROUNDS} rounds, every later epoch's one round.
+     */
+    List<Integer> schedule(int epoch) {
+        epochs = epoch;
         List<Integer> s = new ArrayList<>();
-        s.add(maxWorkers);
-        for (int round = 0; round < ROUNDS; round++) {
+        if (epoch == 1) {
+            s.add(maxWorkers);
+        }
+        int rounds = epoch == 1 ? ROUNDS : 1;
+        for (int round = 0; round < rounds; round++) {
+            boolean ascending = (epoch == 1 ? round : epoch) % 2 == 0;
             for (int i = 1; i <= maxWorkers; i++) {
-                s.add(round % 2 == 0 ? i : maxWorkers + 1 - i);
+                s.add(ascending ? i : maxWorkers + 1 - i);
             }
         }
         return s;
@@ -125,8 +138,11 @@ final class PipelineChoice {
         }
         return sb.append(String.format(
                         Locale.ROOT,
-                        " (%d batches each, %d rounds alternating, after a warm-up of %d)",
+                        " (%d batches each over %d epoch%s: %d rounds alternating after a warm-up of %d, then"
+                                + " one at the start of each later epoch)",
                         batches[chosen],
+                        epochs,
+                        epochs == 1 ? "" : "s",
                         ROUNDS,
                         segment))
                 .toString();

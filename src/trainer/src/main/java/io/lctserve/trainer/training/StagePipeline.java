@@ -24,10 +24,12 @@ import java.util.function.Consumer;
  * training would give it, so under the per-head cross-entropy loss a pipelined run is the sequential
  * run; under the cascaded losses every critic learns from the next head's loss {@link #LAG} batches
  * late (see {@link PipelineWorker}), so a pipelined run is the same run for any worker count. The
- * first epoch splits the stages by their MACs; later epochs by each stage's measured time in the
- * epoch before. Under {@code --pipeline auto} the first epoch starts with {@link PipelineChoice}'s
- * trial, which settles the worker count for the run; each worker runs with its share of the cores as
- * PyTorch intra-op threads (set before its thread starts, which reads it at its first operation).
+ * stages split by each stage's measured time: a fixed pipeline's first epoch starts with one
+ * segment split by MACs that times them. Under {@code --pipeline auto} every epoch starts with
+ * {@link PipelineChoice}'s trial segments (the first epoch's longer), whose timings add up over the
+ * run, and the rest of the epoch runs the worker count fastest so far; each worker runs with its
+ * share of the cores as PyTorch intra-op threads (set before its thread starts, which reads it at
+ * its first operation).
  * Batch-norm statistics live in their stage, so only that stage's worker touches them; the seed
  * fixes initialization and the data order.
  */
@@ -49,8 +51,11 @@ final class StagePipeline {
     private final Consumer<String> log;
     private final double[] costs;
     private final double[] measured;
-    private int workers; // 0 until --pipeline auto has chosen
+    private int workers; // under --pipeline auto 0 until the first trial has chosen
+    private PipelineChoice trial; // --pipeline auto's timings so far
     private Map<String, Object> choice;
+    private int epochs; // begun
+    private boolean timed; // the stages' costs are measured, not MACs
 
     /** @param log gets one line when {@code --pipeline auto} has chosen */
     StagePipeline(
@@ -74,7 +79,7 @@ final class StagePipeline {
         this.log = log;
     }
 
-    /** What {@code --pipeline auto} chose and why; null for a fixed setting or before the first epoch. */
+    /** What {@code --pipeline auto} chose so far and why; null for a fixed setting or before the first epoch. */
     Map<String, Object> choice() {
         return choice;
     }
@@ -117,35 +122,51 @@ final class StagePipeline {
             learner.pending.clear();
         }
         Arrays.fill(measured, 0);
+        epochs++;
         try (NDManager epoch = manager.newSubManager()) {
-            int from = workers == 0 ? choose(epoch, sampler, batches, progress) : 0;
+            int from = 0;
+            if (parallelism.choose()) {
+                from = choose(epoch, sampler, batches, progress);
+            } else if (workers > 1 && !timed && batches >= 2 * PipelineChoice.MAX_SEGMENT) {
+                from = PipelineChoice.MAX_SEGMENT; // split by MACs only while the stages are timed
+                segment(epoch, sampler, 0, from, workers, false, progress);
+            }
             return segment(epoch, sampler, from, batches, workers, true, progress);
         } finally {
             JniUtils.setNumThreads(parallelism.cores()); // validation runs on this thread, the workers idle
         }
     }
 
-    /** Runs {@link PipelineChoice}'s trial segments from batch 0 and settles {@link #workers}; returns the next batch. */
+    /**
+     * Runs this epoch's {@link PipelineChoice} trial segments from batch 0, adds their timings to the
+     * run's, and settles {@link #workers} on the fastest so far; returns the next batch.
+     */
     private int choose(NDManager epoch, BatchSampler sampler, int batches, Consumer<List<PipelineWorker>> progress)
             throws InterruptedException {
         int most = Math.min(parallelism.workers(), costs.length);
-        PipelineChoice trial = new PipelineChoice(most, batches);
+        if (trial == null) {
+            trial = new PipelineChoice(most, batches);
+        }
         int from = 0;
         int size = trial.segment();
         if (size > 0) {
-            List<Integer> schedule = trial.schedule();
+            List<Integer> schedule = trial.schedule(epochs);
             for (int i = 0; i < schedule.size(); i++) {
                 long started = System.nanoTime();
                 segment(epoch, sampler, from, from + size, schedule.get(i), false, progress);
-                if (i > 0) {
+                if (epochs > 1 || i > 0) { // the run's first segment warms up
                     trial.record(schedule.get(i), size, System.nanoTime() - started);
                 }
                 from += size;
             }
         }
+        int before = workers;
         workers = trial.best();
         choice = trial.record(parallelism, batchSize, groupNames(workers));
-        log.accept("--pipeline auto: " + choice.get("why"));
+        if (workers != before) {
+            log.accept(
+                    "--pipeline auto" + (before == 0 ? "" : ", epoch " + epochs + ", now") + ": " + choice.get("why"));
+        }
         return from;
     }
 
@@ -201,6 +222,7 @@ final class StagePipeline {
                 measured[k] += learners.get(k).busyNanos.get() - before[k];
                 costs[k] = Math.max(1, measured[k]);
             }
+            timed = true;
         }
         return running;
     }

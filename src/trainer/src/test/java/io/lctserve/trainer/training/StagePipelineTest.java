@@ -114,7 +114,7 @@ class StagePipelineTest {
     }
 
     @Test
-    void autoTimesEachWorkerCountOnRealStepsAndTrainsAsAFixedSettingWould() throws Exception {
+    void autoTimesEachWorkerCountOnRealStepsEveryEpochAndTrainsAsAFixedSettingWould() throws Exception {
         ImageSet data = FashionMnistSlices.train().slice(0, 40 * 8); // 40 batches: trial segments of 4
         Parallelism auto = Parallelism.choose(2, 1);
 
@@ -134,16 +134,20 @@ class StagePipelineTest {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> trial = (List<Map<String, Object>>) choice.get("trial");
         assertThat(trial).extracting(t -> t.get("workers")).containsExactly(1, 2);
-        assertThat(trial).allSatisfy(t -> assertThat(t.get("batches")).isEqualTo(8));
+        assertThat(trial)
+                .as("two rounds of 4 batches in the first epoch, one more at the start of the second")
+                .allSatisfy(t -> assertThat(t.get("batches")).isEqualTo(12));
         assertThat((String) choice.get("why"))
-                .contains("sequential, 1 thread", "2 pipeline workers x 1 thread", "(8 batches each, 2 rounds");
+                .contains("sequential, 1 thread", "2 pipeline workers x 1 thread", "(12 batches each over 2 epochs");
         assertThat(ceSequential.history().pipelineChoice()).isNull();
     }
 
     @Test
-    void autoAlternatesTheWorkerCountsAfterAWarmUpAndTakesTheFastest() {
+    void autoAlternatesTheWorkerCountsAfterAWarmUpEveryEpochAndTakesTheFastestSoFar() {
         PipelineChoice choice = new PipelineChoice(3, 429);
-        assertThat(choice.schedule()).containsExactly(3, 1, 2, 3, 3, 2, 1);
+        assertThat(choice.schedule(1)).containsExactly(3, 1, 2, 3, 3, 2, 1);
+        assertThat(choice.schedule(2)).as("one more round each later epoch").containsExactly(1, 2, 3);
+        assertThat(choice.schedule(3)).containsExactly(3, 2, 1);
         assertThat(choice.segment()).isEqualTo(24);
         assertThat(new PipelineChoice(2, 39).segment())
                 .as("too short an epoch to time")
@@ -153,6 +157,8 @@ class StagePipelineTest {
         choice.record(2, 24, 3_000_000_000L);
         choice.record(3, 24, 3_500_000_000L);
         assertThat(choice.best()).isEqualTo(2);
+        choice.record(2, 24, 6_000_000_000L); // a later round puts right what the first got wrong
+        assertThat(choice.best()).isEqualTo(3);
         assertThat(new PipelineChoice(2, 39).best())
                 .as("untimed: the most workers")
                 .isEqualTo(2);
