@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Where the server's CPU goes for one kind of load: async-profiler (Maven Central's
 # tools.profiler:async-profiler:3.0, its linux-x64 agent) samples the server's CPU every 1 ms while
-# `lctserve-bench grpc` keeps 8 calls in flight for 10 s of warm-up and 45 s more; at exit the
+# 8 requests stay in flight for 10 s of warm-up and 45 s more: gRPC calls (`lctserve-bench grpc`), or
+# with LOAD=json HTTP JSON FP32 bodies (wrk, 8 connections, the bodies cpu-cost.sh sends). At exit the
 # collapsed stacks are grouped into what the fixed cost is made of (JIT compiler threads left out).
 #
-#   bash src/bench/profile-server.sh [knob, e.g. mode=full or preset=balanced] [out.collapsed]
-# Needs: ./mvnw -B -DskipTests package, python3, unzip.
+#   [LOAD=json] bash src/bench/profile-server.sh [knob, e.g. mode=full or preset=balanced] [out.collapsed]
+# Needs: ./mvnw -B -DskipTests package, python3, unzip; wrk for LOAD=json.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 KNOB="${1:-mode=full}"
@@ -18,38 +19,54 @@ java -agentpath:"$WORK/linux-x64/libasyncProfiler.so=start,event=cpu,interval=1m
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do curl -sf localhost:18088/v2/health/ready > /dev/null && break; sleep 0.5; done
-java -jar src/bench/target/lctserve-bench.jar grpc --target localhost:18098 --seconds 45 --warmup-seconds 10 \
-  --streams 8 --parameter "$KNOB"
+BENCH="java -jar src/bench/target/lctserve-bench.jar"
+if [ "${LOAD:-grpc}" = json ]; then
+  # the knob as a request parameter: mode=full -> {"mode":"full"}
+  $BENCH wrk-bodies --fp32 --out "$WORK/bodies.jsonl" --parameters "{\"${KNOB%%=*}\":\"${KNOB#*=}\"}" > /dev/null
+  BODIES="$WORK/bodies.jsonl" wrk -t1 -c8 -d10s -s src/bench/wrk/cycle.lua http://localhost:18088 > /dev/null
+  BODIES="$WORK/bodies.jsonl" wrk -t1 -c8 -d45s -s src/bench/wrk/cycle.lua http://localhost:18088
+else
+  $BENCH grpc --target localhost:18098 --seconds 45 --warmup-seconds 10 --streams 8 --parameter "$KNOB"
+fi
 kill "$SERVER"; wait "$SERVER" || true
 echo "collapsed stacks: $OUT"
 python3 - "$OUT" <<'EOF'
 import collections, sys
 groups = collections.Counter()
-total = 0
+total = kernel = 0
 for line in open(sys.argv[1]):
     stack, _, n = line.rstrip().rpartition(" ")
     n = int(n)
     if "Compiler" in stack:
         continue  # the JIT, mostly warm-up
     total += n
+    if stack.endswith("_[k]"):
+        kernel += n  # the sample's leaf is in the kernel (socket calls, futex wake-ups, epoll)
     if "OrtSession.run" in stack or "headLogits" in stack:
         key = "ONNX Runtime: stages and heads"
     elif "StageStep.answer" in stack:
-        key = "answers: results assembled, the gRPC response written (batching worker)"
-    elif "epoll" in stack and ("InferCalls" in stack or "InferenceService" in stack):
-        key = "event loop: call decoded and submitted"
-    elif "epoll" in stack:
-        key = "event loop: socket I/O, HTTP/2 framing"
+        key = "answers assembled on the batching worker (over gRPC, the response written)"
     elif "Tensors." in stack:
         key = "tensors: batch stacked, rows copied out"
     elif "BatchScheduler" in stack:
         key = "batching: queues, wake-ups, timers"
+    elif "Jackson" in stack or "tools/jackson" in stack or "tools.jackson" in stack:
+        key = "JSON: request parsed, answer written (Jackson)"
+    elif "DispatcherServlet" in stack:
+        key = "Spring MVC: dispatch, handler lookup, arguments, return value (Jackson not counted)"
+    elif "org/apache/tomcat" in stack or "org/apache/coyote" in stack or "org/apache/catalina" in stack \
+            or "org.apache" in stack:
+        key = "Tomcat: connection, HTTP/1.1 parsing, filters (Spring MVC not counted)"
+    elif "epoll" in stack and ("InferCalls" in stack or "InferenceService" in stack):
+        key = "event loop: call decoded and submitted"
+    elif "epoll" in stack:
+        key = "event loop: socket I/O, HTTP/2 framing"
     elif "G1" in stack or "GC" in stack:
         key = "garbage collection"
     else:
         key = "other (the server's own start among it: sampling begins with the JVM)"
     groups[key] += n
-print(f"{total} samples outside the JIT compiler")
+print(f"{total} samples outside the JIT compiler, {100 * kernel / max(total, 1):.1f} % of them in the kernel")
 for key, n in groups.most_common():
     print(f"{100 * n / total:5.1f} %  {key}")
 EOF

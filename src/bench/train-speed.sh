@@ -7,7 +7,8 @@
 # Needs the trainer jar and nothing else running.
 # Usage: bash src/bench/train-speed.sh [ROUNDS] [EPOCHS] [THREADS]   (default: 2 2 2)
 #   SETTINGS='lct:--pipeline auto|backprop:|lct:--pipeline off --threads 1' overrides the runs ('mode:extra
-#   args'; THREADS unless the setting gives its own --threads).
+#   args'; THREADS unless the setting gives its own --threads). KEEP=DIR keeps each run's log and manifest
+#   there (round-setting.log, round-setting.json).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-2}
@@ -28,6 +29,9 @@ for round in $(seq "$rounds"); do
     # shellcheck disable=SC2086  # extra is a list of options
     java -jar "$jar" train --mode "$mode" $extra "${t[@]}" --augment shift,flip --epochs "$epochs" \
       --test-limit 200 --output "$out/m/1" >"$out/log" 2>&1 || { cat "$out/log"; exit 1; }
+    if [ -n "${KEEP:-}" ]; then
+      mkdir -p "$KEEP" && cp "$out/log" "$KEEP/$round-$i.log" && cp "$out/m/1/manifest.json" "$KEEP/$round-$i.json"
+    fi
     python3 - "$out/m/1/manifest.json" "$round" "$i" "$mode $extra" >>"$summary" <<'EOF'
 import json, sys
 t = json.load(open(sys.argv[1]))["training"]
@@ -35,9 +39,12 @@ secs = [e["seconds"] for e in t["history"]]
 later = sum(secs[1:]) / len(secs[1:]) if len(secs) > 1 else float("nan")
 p = t.get("pipeline", {})
 chose = f"{p['workers']} worker(s) x {p['threadsPerWorker']} thread(s), stages {p['stageGroups']}" if "trial" in p else ""
-print(f"{sys.argv[2]}\t{sys.argv[3]}\t{sys.argv[4]}\t{secs[0]:.1f}\t{later:.1f}\t{chose}")
+# Each epoch's seconds, and under a pipeline the stage groups its last segment ran.
+each = " ".join(f"{e['seconds']:.0f}" + ("(" + "|".join(str(w["stages"]) for w in e["workers"]) + ")"
+                if "workers" in e else "") for e in t["history"])
+print(f"{sys.argv[2]}\t{sys.argv[3]}\t{sys.argv[4]}\t{secs[0]:.1f}\t{later:.1f}\t{chose}\t{each}")
 EOF
-    tail -1 "$summary" | awk -F'\t' '{printf "round %s  %-26s epoch 1 %6.1f s  later epochs %6.1f s  %s\n", $1, $3, $4, $5, $6}'
+    tail -1 "$summary" | awk -F'\t' '{printf "round %s  %-26s epoch 1 %6.1f s  later epochs %6.1f s  %s\n    epochs: %s\n", $1, $3, $4, $5, $6, $7}'
     rm -rf "$out/m"
   done
 done

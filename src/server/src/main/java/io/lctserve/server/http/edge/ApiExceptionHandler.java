@@ -41,13 +41,13 @@ public class ApiExceptionHandler {
     }
 
     @ExceptionHandler(ApiException.class)
-    ResponseEntity<Map<String, String>> api(ApiException e) {
+    public ResponseEntity<Map<String, String>> api(ApiException e) {
         return error(e.status(), e.getMessage());
     }
 
     /** An inference the service did not answer, by kind: the client's mistake, or a full server (retry later). */
     @ExceptionHandler(InferenceException.class)
-    ResponseEntity<Map<String, String>> inference(InferenceException e) {
+    public ResponseEntity<Map<String, String>> inference(InferenceException e) {
         return switch (e.kind()) {
             case INVALID -> error(HttpStatus.BAD_REQUEST, e.getMessage());
             case TOO_LARGE -> error(HttpStatus.PAYLOAD_TOO_LARGE, e.getMessage());
@@ -63,6 +63,22 @@ public class ApiExceptionHandler {
 
     @ExceptionHandler(HttpMessageNotReadableException.class)
     ResponseEntity<Map<String, String>> unreadable(HttpMessageNotReadableException e) {
+        ResponseEntity<Map<String, String>> raised = raisedWhileReading(e);
+        return raised != null ? raised : error(HttpStatus.BAD_REQUEST, unreadableMessage(e));
+    }
+
+    /** A JSON body Jackson could not read (not through Spring MVC's converters): what is wrong, in JSON's terms. */
+    public ResponseEntity<Map<String, String>> unreadable(JacksonException e) {
+        ResponseEntity<Map<String, String>> raised = raisedWhileReading(e);
+        if (raised != null) {
+            return raised;
+        }
+        String problem = JsonProblem.describe(e);
+        return error(HttpStatus.BAD_REQUEST, problem == null ? "malformed JSON request body" : problem);
+    }
+
+    /** The answer to our own exception thrown while the body was read (a tensor's values checked as parsed), if any. */
+    private ResponseEntity<Map<String, String>> raisedWhileReading(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ApiException api) {
                 return api(api);
@@ -71,7 +87,7 @@ public class ApiExceptionHandler {
                 return inference(invalid);
             }
         }
-        return error(HttpStatus.BAD_REQUEST, unreadableMessage(e));
+        return null;
     }
 
     /** What is wrong with a body that could not be read, in JSON's terms: never a Java type. */
@@ -151,7 +167,7 @@ public class ApiExceptionHandler {
 
     /** The log has the details; the client gets no class names or stack traces. */
     @ExceptionHandler(Exception.class)
-    ResponseEntity<Map<String, String>> unexpected(Exception e) {
+    public ResponseEntity<Map<String, String>> unexpected(Exception e) {
         log.error("Request failed", e);
         return error(HttpStatus.INTERNAL_SERVER_ERROR, "internal error; the server log has the details");
     }

@@ -42,6 +42,14 @@ public class BodyReadingFilter extends OncePerRequestFilter {
         this.timeoutMillis = properties.bodyReadTimeout().toMillis();
     }
 
+    /**
+     * The body this filter read for {@code request}, whole (it arrived with its headers, or later
+     * without a thread); null when the request's body was not read here (no body, an upload).
+     */
+    public static byte[] bodyRead(HttpServletRequest request) {
+        return request.getAttribute(BODY) instanceof byte[] bytes ? bytes : null;
+    }
+
     @Override
     protected boolean shouldNotFilterAsyncDispatch() {
         return false; // the dispatch after the body was read is where the body is handed on
@@ -80,7 +88,9 @@ public class BodyReadingFilter extends OncePerRequestFilter {
                 body.write(buffer, 0, n);
             }
             if (body.size() == length) {
-                chain.doFilter(new ReadBody(request, body.toByteArray()), response); // arrived whole
+                byte[] whole = body.toByteArray();
+                request.setAttribute(BODY, whole);
+                chain.doFilter(new ReadBody(request, whole), response); // arrived whole
                 return;
             }
         }

@@ -3,12 +3,10 @@ package io.lctserve.server.http.v2;
 import io.lctserve.runtime.ExitPlan;
 import io.lctserve.runtime.batching.Caller;
 import io.lctserve.server.config.LctServeProperties;
-import io.lctserve.server.http.AwaitedAnswer;
 import io.lctserve.server.http.edge.AdmissionFilter;
 import io.lctserve.server.http.edge.InferenceRoutes;
 import io.lctserve.server.inference.BatchingEngine;
 import io.lctserve.server.inference.InferenceCall;
-import io.lctserve.server.inference.InferenceResult;
 import io.lctserve.server.inference.InferenceService;
 import io.lctserve.server.inference.ModelLookup;
 import io.lctserve.server.lifecycle.ServerReadiness;
@@ -57,6 +55,7 @@ class OpenInferenceController {
     private final ServerReadiness readiness;
     private final ModelLookup lookup;
     private final InferenceService inference;
+    private final UnaryInfer unary;
     private final ServerIdentity identity;
     private final int maxBatch;
     private final JsonMapper json;
@@ -79,6 +78,7 @@ class OpenInferenceController {
         this.maxBatch = properties.maxBatch();
         this.lookup = lookup;
         this.inference = inference;
+        this.unary = new UnaryInfer(inference, maxBatch, json);
         this.identity = identity;
     }
 
@@ -192,18 +192,7 @@ class OpenInferenceController {
     private ResponseEntity<Object> infer(
             String name, String version, InferRequest request, ByteBuffer binary, Long arrived)
             throws InterruptedException {
-        OpenInferenceCall call = new OpenInferenceCall(
-                request.id(),
-                request.parameters(),
-                request.outputs(),
-                OpenInferenceCall.Encoding.AS_ASKED,
-                OpenInferenceCall.Answers.ONE,
-                spec -> TensorDecoder.decode(request.inputs(), spec, maxBatch, binary));
-        InferenceResult result = AwaitedAnswer.of(
-                inference,
-                new InferenceCall(
-                        name, version, call, arrivedOrNow(arrived), ExitPlan.NO_DEADLINE, Caller.MAY_COMPUTE));
-        return BinaryTensorResponse.of(call.answer(result), call.wanted(), json);
+        return unary.answer(name, version, request, binary, arrived);
     }
 
     /**
@@ -236,12 +225,8 @@ class OpenInferenceController {
                                 name,
                                 version,
                                 call,
-                                arrivedOrNow(arrived),
+                                UnaryInfer.arrivedOrNow(arrived),
                                 ExitPlan.NO_DEADLINE,
                                 Caller.MUST_NOT_BLOCK));
-    }
-
-    private static long arrivedOrNow(Long arrived) {
-        return arrived == null ? System.nanoTime() : arrived;
     }
 }
