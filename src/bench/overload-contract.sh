@@ -8,6 +8,9 @@
 #   bash src/bench/overload-contract.sh [grpc|http] [deadline_ms] [seconds]
 # Needs: ./mvnw -B -DskipTests package. Targets (issue 25): at 2x and 4x, answered p99 <= 60 ms,
 # refusals p99 <= 5 ms, goodput >= 80 % of capacity; at 1x, no refusals.
+# SERVER_CPUS=1 CLIENT_CPUS=0 gives the server and the generator a core each (taskset), so that the
+# generator's sending is not delayed by the server it overloads; capacity is then the server's on one core.
+# WARMUP=N sends N seconds at each rate before the measured ones (not counted).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TRANSPORT="${1:-grpc}"
@@ -17,7 +20,7 @@ WORK=$(mktemp -d)
 source src/bench/server.sh
 trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 start_server 18086 "$WORK/server.log" --lctserve.grpc.port=18096
-BENCH="java -jar src/bench/target/lctserve-bench.jar"
+BENCH="${CLIENT_CPUS:+taskset -c $CLIENT_CPUS }java -jar src/bench/target/lctserve-bench.jar"
 KNOB="{\"preset\":\"balanced\",\"deadline_ms\":$DEADLINE}"
 if [ "$TRANSPORT" = grpc ]; then
   TARGET=(--grpc localhost:18096)
@@ -40,7 +43,7 @@ for factor in 1 2 4; do
   rate=$((CAPACITY * factor))
   echo "== ${factor}x: $rate req/s offered for $SECONDS_EACH s"
   $BENCH overload "${TARGET[@]}" --rate "$rate" --seconds "$SECONDS_EACH" --parameters "$KNOB" \
-    --recovery-seconds 0 --timeout-ms 5000
+    --recovery-seconds 0 --timeout-ms 5000 --warmup-seconds "${WARMUP:-0}"
   sleep 2
 done
 grep -c 'OutOfMemoryError\|Exception' "$WORK/server.log" | sed 's/^/server log lines with an exception: /'

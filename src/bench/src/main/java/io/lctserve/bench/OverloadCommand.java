@@ -67,6 +67,12 @@ final class OverloadCommand implements Callable<Integer> {
     @Option(names = "--seconds", description = "How long to send. Default: ${DEFAULT-VALUE}")
     int seconds = 60;
 
+    @Option(
+            names = "--warmup-seconds",
+            description = "Seconds sent at the rate before the measured ones, not counted (both JVMs' JIT at work)."
+                    + " Default: ${DEFAULT-VALUE}")
+    int warmupSeconds = 0;
+
     @Option(names = "--parameters", description = "V2 parameters JSON, e.g. {\"deadline_ms\":50}.")
     String parameters;
 
@@ -115,26 +121,32 @@ final class OverloadCommand implements Callable<Integer> {
 
         ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
         long intervalNanos = (long) (1e9 / rate);
-        long start = System.nanoTime();
+        long begin = System.nanoTime();
+        long start = begin + TimeUnit.SECONDS.toNanos(warmupSeconds);
         long end = start + TimeUnit.SECONDS.toNanos(seconds);
         List<CompletableFuture<Void>> inFlight = new java.util.ArrayList<>();
         int sent = 0;
-        for (long due = start; due < end; due += intervalNanos, sent++) {
+        int warm = 0;
+        for (long due = begin; due < end; due += intervalNanos, sent++) {
             long wait = due - System.nanoTime();
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
             }
             int image = sent % bodies.size();
             long dueAt = due;
+            boolean measured = due >= start;
+            warm += measured ? 0 : 1;
             inFlight.add(client.sendAsync(request(infer, bodies.get(image)), HttpResponse.BodyHandlers.ofByteArray())
                     .handle((r, error) -> {
-                        outcomes.add(outcome(r, error, dueAt, test.labels()[image]));
+                        if (measured) {
+                            outcomes.add(outcome(r, error, dueAt, test.labels()[image]));
+                        }
                         return null;
                     }));
         }
         double sendSeconds = (System.nanoTime() - start) / 1e9;
         CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).join();
-        report(out, outcomes, sent, sendSeconds);
+        report(out, outcomes, sent - warm, sendSeconds);
 
         AtomicLongArray perSecond = recovery(client, infer, bodies);
         StringBuilder line = new StringBuilder(
@@ -174,29 +186,37 @@ final class OverloadCommand implements Callable<Integer> {
             Thread.sleep(500);
             ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
             long intervalNanos = (long) (1e9 / rate);
-            long start = System.nanoTime();
+            long begin = System.nanoTime();
+            long start = begin + TimeUnit.SECONDS.toNanos(warmupSeconds);
             long end = start + TimeUnit.SECONDS.toNanos(seconds);
             AtomicInteger pending = new AtomicInteger();
             int sent = 0;
-            for (long due = start; due < end; due += intervalNanos, sent++) {
+            int warm = 0;
+            for (long due = begin; due < end; due += intervalNanos, sent++) {
                 long wait = due - System.nanoTime();
                 if (wait > 0) {
                     LockSupport.parkNanos(wait);
                 }
                 int image = sent % requests.size();
                 long dueAt = due;
+                boolean measured = due >= start;
+                warm += measured ? 0 : 1;
                 pending.incrementAndGet();
                 stubs.get(sent % stubs.size())
                         .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
                         .modelInfer(requests.get(image), new StreamObserver<>() {
                             @Override
                             public void onNext(ModelInferResponse r) {
-                                outcomes.add(grpcOutcome(r, dueAt, test.labels()[image]));
+                                if (measured) {
+                                    outcomes.add(grpcOutcome(r, dueAt, test.labels()[image]));
+                                }
                             }
 
                             @Override
                             public void onError(Throwable t) {
-                                outcomes.add(grpcFailure(t, dueAt));
+                                if (measured) {
+                                    outcomes.add(grpcFailure(t, dueAt));
+                                }
                                 pending.decrementAndGet();
                             }
 
@@ -210,7 +230,7 @@ final class OverloadCommand implements Callable<Integer> {
             while (pending.get() > 0) {
                 Thread.sleep(10);
             }
-            report(out, outcomes, sent, sendSeconds);
+            report(out, outcomes, sent - warm, sendSeconds);
             return 0;
         } finally {
             for (ManagedChannel channel : connections) {
