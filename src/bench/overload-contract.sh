@@ -10,7 +10,9 @@
 # refusals p99 <= 5 ms, goodput >= 80 % of capacity; at 1x, no refusals.
 # SERVER_CPUS=1 CLIENT_CPUS=0 gives the server and the generator a core each (taskset), so that the
 # generator's sending is not delayed by the server it overloads; capacity is then the server's on one core.
-# WARMUP=N sends N seconds at each rate before the measured ones (not counted).
+# WARMUP=N sends N seconds at each rate before the measured ones (not counted); SERVER_WARMUP=N
+# gives the server N more seconds of closed-loop load before capacity is measured (default 5). On one
+# core the JIT takes tens of seconds: 30 and 10 (BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TRANSPORT="${1:-grpc}"
@@ -24,7 +26,7 @@ BENCH="${CLIENT_CPUS:+taskset -c $CLIENT_CPUS }java -jar src/bench/target/lctser
 KNOB="{\"preset\":\"balanced\",\"deadline_ms\":$DEADLINE}"
 if [ "$TRANSPORT" = grpc ]; then
   TARGET=(--grpc localhost:18096)
-  $BENCH grpc --target localhost:18096 --seconds 5 --warmup-seconds 5 --streams 64 \
+  $BENCH grpc --target localhost:18096 --seconds 5 --warmup-seconds "${SERVER_WARMUP:-5}" --streams 64 \
     --parameter preset=balanced --parameter deadline_ms="$DEADLINE" > /dev/null 2>&1 || true
   # answered calls per second (a refused one is not counted; the command exits 1 if any was refused)
   CAPACITY=$({ $BENCH grpc --target localhost:18096 --seconds 15 --warmup-seconds 0 --streams 64 \
@@ -33,7 +35,7 @@ if [ "$TRANSPORT" = grpc ]; then
 else
   TARGET=(--url http://localhost:18086)
   $BENCH wrk-bodies --out "$WORK/bodies.jsonl" --parameters "$KNOB" > /dev/null
-  ALLOW_REFUSALS=1 BODIES="$WORK/bodies.jsonl" wrk -t1 -c64 -d5s -s src/bench/wrk/cycle.lua http://localhost:18086 > /dev/null
+  ALLOW_REFUSALS=1 BODIES="$WORK/bodies.jsonl" wrk -t1 -c64 -d"$((5 + ${SERVER_WARMUP:-5}))s" -s src/bench/wrk/cycle.lua http://localhost:18086 > /dev/null
   # answered requests per second: wrk's count less its refusals (503, counted as non-2xx)
   CAPACITY=$(ALLOW_REFUSALS=1 BODIES="$WORK/bodies.jsonl" wrk -t1 -c64 -d15s -s src/bench/wrk/cycle.lua \
       http://localhost:18086 | awk '/requests in/ {n = $1} /Non-2xx/ {r = $NF} END {printf "%d", (n - r) / 15}')

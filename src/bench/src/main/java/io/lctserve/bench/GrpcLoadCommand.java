@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A gRPC load generator for the Open Inference Protocol: N calls in flight on one HTTP/2 connection
@@ -157,6 +158,23 @@ final class GrpcLoadCommand implements Callable<Integer> {
     }
 
     /** One request per batch of consecutive test images, the whole set once. */
+    /** V2 parameters JSON ({"preset":"balanced","deadline_ms":50}) as the name/value pairs {@link #requests} takes. */
+    static Map<String, String> parameters(String json) {
+        Map<String, String> knob = new LinkedHashMap<>();
+        if (json != null) {
+            JsonMapper.builder()
+                    .build()
+                    .readTree(json)
+                    .properties()
+                    .forEach(e -> knob.put(
+                            e.getKey(),
+                            e.getValue().isString()
+                                    ? e.getValue().asString()
+                                    : e.getValue().toString()));
+        }
+        return knob;
+    }
+
     static List<ModelInferRequest> requests(
             ImageSet test, String model, int batch, String datatype, Map<String, String> parameters) {
         int n = test.pixelsPerImage();

@@ -19,10 +19,8 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -160,17 +158,8 @@ final class OverloadCommand implements Callable<Integer> {
 
     /** The same open loop over gRPC: batch-1 calls leave at the rate whatever became of earlier ones. */
     private int grpcLoad(PrintWriter out, ImageSet test, String model) throws Exception {
-        Map<String, String> knob = new LinkedHashMap<>();
-        if (parameters != null) {
-            JSON.readTree(parameters)
-                    .properties()
-                    .forEach(e -> knob.put(
-                            e.getKey(),
-                            e.getValue().isString()
-                                    ? e.getValue().asString()
-                                    : e.getValue().toString()));
-        }
-        List<ModelInferRequest> requests = GrpcLoadCommand.requests(test, model, 1, "FP32", knob);
+        List<ModelInferRequest> requests =
+                GrpcLoadCommand.requests(test, model, 1, "FP32", GrpcLoadCommand.parameters(parameters));
         List<ManagedChannel> connections = new ArrayList<>();
         List<GRPCInferenceServiceGrpc.GRPCInferenceServiceStub> stubs = new ArrayList<>();
         for (int c = 0; c < Math.max(1, channels); c++) {

@@ -3,6 +3,7 @@ package io.lctserve.bench;
 import io.lctserve.core.data.IdxDataset;
 import io.lctserve.core.data.ImageSet;
 import java.io.BufferedWriter;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Option;
         name = "wrk-bodies",
         mixinStandardHelpOptions = true,
         description = "Writes one V2 infer body per test image: one JSON per line for src/bench/wrk/cycle.lua, or"
-                + " with --binary, binary tensor data bodies for src/bench/wrk/cycle.lua.")
+                + " with --binary, binary tensor data bodies for src/bench/wrk/cycle.lua; with --grpc, one gRPC message for"
+                + " h2load.")
 final class WrkBodiesCommand implements Callable<Integer> {
 
     @Option(names = "--out", required = true, description = "File to write.")
@@ -42,10 +44,33 @@ final class WrkBodiesCommand implements Callable<Integer> {
                     + " body (JSON, then the image's 784 UINT8 bytes).")
     boolean binary;
 
+    @Option(
+            names = "--grpc",
+            description = "One gRPC ModelInfer message instead (the 5-byte length prefix, then the protobuf: the first"
+                    + " test image, FP32 raw contents, the --parameters) for h2load's -d; needs --model.")
+    boolean grpc;
+
+    @Option(names = "--model", description = "The model a --grpc message names. Default: ${DEFAULT-VALUE}")
+    String model = "fashion-mnist";
+
     @Override
     public Integer call() throws Exception {
         ImageSet test = IdxDataset.test(data);
         test = test.slice(0, Math.min(images, test.size()));
+        if (grpc) {
+            byte[] message = GrpcLoadCommand.requests(
+                            test.slice(0, 1), model, 1, "FP32", GrpcLoadCommand.parameters(parameters))
+                    .get(0)
+                    .toByteArray();
+            Files.write(
+                    out,
+                    ByteBuffer.allocate(5 + message.length)
+                            .put((byte) 0) // not compressed
+                            .putInt(message.length)
+                            .put(message)
+                            .array());
+            return 0;
+        }
         if (binary) {
             writeBinary(test);
             return 0;

@@ -1,5 +1,6 @@
 package io.lctserve.server.grpc;
 
+import io.grpc.InternalStatus;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.lctserve.server.inference.InferenceException;
@@ -16,6 +17,14 @@ final class GrpcErrors {
     private static final Logger log = LoggerFactory.getLogger(GrpcErrors.class);
 
     private GrpcErrors() {}
+
+    /**
+     * The failure as the exception a call closes with, without a stack trace: the client never sees
+     * one, and under overload refusals come thousands a second on the event loop.
+     */
+    static StatusRuntimeException exception(Throwable e) {
+        return InternalStatus.asRuntimeExceptionWithoutStacktrace(status(e), null);
+    }
 
     static Status status(Throwable e) {
         if (e instanceof StatusRuntimeException s) {

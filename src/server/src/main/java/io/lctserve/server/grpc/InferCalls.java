@@ -62,7 +62,7 @@ class InferCalls {
 
             @Override
             public void fail(InferenceException error) {
-                out.onError(GrpcErrors.status(error).asRuntimeException());
+                out.onError(GrpcErrors.exception(error));
             }
         }));
     }

@@ -112,7 +112,7 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
             LoadedModel model = lookup.find(request.getName(), GrpcMessages.emptyToNull(request.getVersion()));
             answer(out, GrpcMessages.metadata(ModelMetadata.of(model, registry.versions(model.name())), json));
         } catch (Exception e) {
-            out.onError(GrpcErrors.status(e).asRuntimeException());
+            out.onError(GrpcErrors.exception(e));
         }
     }
 
@@ -127,7 +127,7 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
                             .setConfig(GrpcMessages.config(config))
                             .build());
         } catch (Exception e) {
-            out.onError(GrpcErrors.status(e).asRuntimeException());
+            out.onError(GrpcErrors.exception(e));
         }
     }
 
@@ -142,7 +142,7 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
             }
             answer(out, stats.build());
         } catch (Exception e) {
-            out.onError(GrpcErrors.status(e).asRuntimeException());
+            out.onError(GrpcErrors.exception(e));
         }
     }
 

@@ -25,7 +25,9 @@ public class InferenceException extends RuntimeException {
     private final Kind kind;
 
     public InferenceException(Kind kind, String message) {
-        super(message);
+        // No stack trace: this is an answer to the client, never a fault to trace (a fault is logged
+        // with its own cause where it is caught), and refusals under overload come thousands a second.
+        super(message, null, true, false);
         this.kind = kind;
     }
 

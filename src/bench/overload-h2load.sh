@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The overload contract over gRPC with h2load (nghttp2-client) as the generator: a C client that
+# offers the rates the Java one cannot on one core. The server gets one core, h2load the other
+# (taskset). Capacity: calls/s the server answered (its own lctserve_requests count) under a closed
+# loop of 128 calls in flight on 4 connections (under max-in-flight, 150), after SERVER_WARMUP seconds of warm-up; then 1x, 2x
+# and 4x of it offered in open loop (h2load --rps on 4 connections, whatever became of earlier calls).
+# Every call is `balanced` with deadline_ms and grpc-timeout 5 s. Answered and refused calls are
+# counted by the server; latency is h2load's, over every call: a refusal is a trailers-only gRPC
+# response with HTTP status 200, so h2load cannot tell it from an answer.
+#
+#   bash src/bench/overload-h2load.sh [deadline_ms] [seconds]
+# Needs: ./mvnw -B -DskipTests package, h2load (Debian nghttp2-client), taskset, python3.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DEADLINE="${1:-50}"
+SECONDS_EACH="${2:-20}"
+WORK=$(mktemp -d)
+SERVER_CPUS="${SERVER_CPUS:-1}"
+source src/bench/server.sh
+trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+start_server 18086 "$WORK/server.log" --lctserve.grpc.port=18096 ${SERVER_ARGS:-}
+GEN="taskset -c ${CLIENT_CPUS:-0}"
+java -jar src/bench/target/lctserve-bench.jar wrk-bodies --grpc --out "$WORK/call.bin" \
+  --parameters "{\"preset\":\"balanced\",\"deadline_ms\":$DEADLINE}"
+h2() { # h2load ARGS...: one ModelInfer call, again and again
+  $GEN h2load -c 4 -m 1000 -d "$WORK/call.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
+    -H 'grpc-timeout: 5S' "$@" http://localhost:18096/inference.GRPCInferenceService/ModelInfer
+}
+outcomes() { # the server's counts: answered, refused before any work, refused by the deadline
+  curl -s localhost:18086/actuator/prometheus | awk '
+    /^lctserve_requests_seconds_count/ && /outcome="success"/ {a += $2}
+    /^lctserve_requests_seconds_count/ && /outcome="deadline"/ {d += $2}
+    /^lctserve_requests_seconds_count/ && /outcome="busy"/ {d += $2}
+    /^lctserve_refused_total/ {r += $2}
+    END {printf "%d %d %d", a, r, d}'
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+h2 -D "${SERVER_WARMUP:-30}" -m 32 > /dev/null
+read -r a0 _ _ <<< "$(outcomes)"
+h2 -D 15 -m 32 > /dev/null
+read -r a1 _ _ <<< "$(outcomes)"
+CAPACITY=$(( (a1 - a0) / 15 ))
+echo "grpc via h2load, preset balanced, deadline_ms $DEADLINE: capacity $CAPACITY answered/s (closed loop, 128 in flight)"
+for factor in 1 2 4; do
+  rate=$((CAPACITY * factor))
+  read -r a0 r0 d0 <<< "$(outcomes)"
+  t0=$(cpu_ticks)
+  h2 -D "$SECONDS_EACH" --rps $((rate / 4)) --log-file "$WORK/calls.$factor.log" > "$WORK/h2load.out"
+  t1=$(cpu_ticks)
+  read -r a1 r1 d1 <<< "$(outcomes)"
+  python3 - "$WORK/calls.$factor.log" "$factor" "$rate" "$SECONDS_EACH" $((a1 - a0)) $((r1 - r0)) $((d1 - d0)) \
+      $((t1 - t0)) "$CAPACITY" <<'PY'
+import sys
+log, factor, rate, secs, answered, refused, deadline, ticks, capacity = sys.argv[1:]
+secs, answered, refused, deadline, capacity = int(secs), int(answered), int(refused), int(deadline), int(capacity)
+rows = [line.split() for line in open(log)]
+done = sorted(int(r[2]) / 1000 for r in rows if r[1] != "-1")
+failed = sum(1 for r in rows if r[1] == "-1")
+q = lambda p: done[min(len(done) - 1, int(p * len(done)))] if done else float("nan")
+print(f"== {factor}x: {rate}/s offered, {len(rows) / secs:.0f}/s sent for {secs} s; answered {answered / secs:.0f}/s"
+      f" ({answered / secs / capacity * 100:.0f} % of capacity), refused at once {refused}, refused by the deadline"
+      f" {deadline}, failed streams {failed}; every call p50 {q(.5):.1f} ms, p99 {q(.99):.1f} ms, max"
+      f" {q(1):.1f} ms; server CPU {int(ticks) / 100 / secs * 100:.0f} % of its core")
+PY
+  sleep 3
+done
