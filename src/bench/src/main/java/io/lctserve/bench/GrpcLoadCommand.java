@@ -39,7 +39,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Triton's client sends it. Every answer is checked (its class against the image's label).
  *
  * <p>Over 300 lines because the request building and the failure classification here are what the
- * other gRPC load ({@code overload --grpc}) uses too; one place for both keeps their requests equal.
+ * other gRPC loads ({@code overload --grpc}, and h2load through {@code wrk-bodies --grpc}) use too; one place keeps
+ * their requests equal.
  */
 @Command(
         name = "grpc",
