@@ -6,7 +6,12 @@
 # and 4x of it offered in open loop (h2load --rps on 4 connections, whatever became of earlier calls).
 # Every call is `balanced` with deadline_ms and grpc-timeout 5 s. Answered and refused calls are
 # counted by the server; latency is h2load's, over every call: a refusal is a trailers-only gRPC
-# response with HTTP status 200, so h2load cannot tell it from an answer.
+# response with HTTP status 200, so h2load cannot tell it from an answer. So beside h2load a probe
+# (lctserve-bench overload --grpc, PROBE_RATE calls/s, default 200, on its own connection and on
+# h2load's core) sends the same calls and reports answered and refused latency apart, from when
+# each call was due. PROBE_RATE=0 leaves it out. h2load's --rps sends each client's calls in bursts
+# every 10 ms (rate/100 calls at once, the four clients together), not spaced evenly.
+# The server runs with G1 as in the image (SERVER_JAVA_OPTS; on one CPU the JVM would pick Serial).
 #
 #   bash src/bench/overload-h2load.sh [deadline_ms] [seconds]
 # Needs: ./mvnw -B -DskipTests package, h2load (Debian nghttp2-client), taskset, python3.
@@ -14,8 +19,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 DEADLINE="${1:-50}"
 SECONDS_EACH="${2:-20}"
+PROBE_RATE="${PROBE_RATE:-200}"
 WORK=$(mktemp -d)
 SERVER_CPUS="${SERVER_CPUS:-1}"
+SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--XX:+UseG1GC}"
 source src/bench/server.sh
 trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 start_server 18086 "$WORK/server.log" --lctserve.grpc.port=18096 ${SERVER_ARGS:-}
@@ -45,8 +52,17 @@ for factor in 1 2 4; do
   rate=$((CAPACITY * factor))
   read -r a0 r0 d0 <<< "$(outcomes)"
   t0=$(cpu_ticks)
+  if [ "$PROBE_RATE" -gt 0 ]; then # starts with h2load; its JVM's first 3 s are not counted
+    $GEN java -jar src/bench/target/lctserve-bench.jar overload --grpc localhost:18096 --channels 1 \
+      --rate "$PROBE_RATE" --warmup-seconds 3 --seconds $((SECONDS_EACH - 5)) --timeout-ms 5000 \
+      --parameters "{\"preset\":\"balanced\",\"deadline_ms\":$DEADLINE}" > "$WORK/probe.$factor.out" 2>&1 &
+    PROBE=$!
+  fi
   h2 -D "$SECONDS_EACH" --rps $((rate / 4)) --log-file "$WORK/calls.$factor.log" > "$WORK/h2load.out"
   t1=$(cpu_ticks)
+  if [ "$PROBE_RATE" -gt 0 ]; then
+    wait "$PROBE" || true
+  fi
   read -r a1 r1 d1 <<< "$(outcomes)"
   python3 - "$WORK/calls.$factor.log" "$factor" "$rate" "$SECONDS_EACH" $((a1 - a0)) $((r1 - r0)) $((d1 - d0)) \
       $((t1 - t0)) "$CAPACITY" <<'PY'
@@ -62,5 +78,8 @@ print(f"== {factor}x: {rate}/s offered, {len(rows) / secs:.0f}/s sent for {secs}
       f" {deadline}, failed streams {failed}; every call p50 {q(.5):.1f} ms, p99 {q(.99):.1f} ms, max"
       f" {q(1):.1f} ms; server CPU {int(ticks) / 100 / secs * 100:.0f} % of its core")
 PY
+  if [ "$PROBE_RATE" -gt 0 ]; then
+    sed 's/^/   probe: /' "$WORK/probe.$factor.out"
+  fi
   sleep 3
 done
