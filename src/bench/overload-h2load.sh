@@ -9,7 +9,7 @@
 # response with HTTP status 200, so h2load cannot tell it from an answer. So beside h2load a probe
 # (lctserve-bench overload --grpc, PROBE_RATE calls/s, default 200, on its own connection and on
 # h2load's core) sends the same calls and reports answered and refused latency apart, from when
-# each call was due. PROBE_RATE=0 leaves it out. h2load's --rps sends each client's calls in bursts
+# each call was due (its calls are in the server's counts too). PROBE_RATE=0 leaves it out. h2load's --rps sends each client's calls in bursts
 # every 10 ms (rate/100 calls at once, the four clients together), not spaced evenly.
 # The server runs with G1 as in the image (SERVER_JAVA_OPTS; on one CPU the JVM would pick Serial).
 #
