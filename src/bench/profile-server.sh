@@ -4,9 +4,12 @@
 # 8 requests stay in flight for 10 s of warm-up and 45 s more: gRPC calls (`lctserve-bench grpc`), or
 # with LOAD=json HTTP JSON FP32 bodies (wrk, 8 connections, the bodies cpu-cost.sh sends). At exit the
 # collapsed stacks are grouped into what the fixed cost is made of (JIT compiler threads left out).
+# LOAD=refusals: what a refusal at admission costs: the server on core 1 with max-in-flight 1, h2load
+# on core 0 keeping 256 gRPC calls in flight (the knob's call), so that nearly every call is refused at
+# once; prints the server's CPU per refusal over the 45 s and the event loop's time by part.
 #
-#   [LOAD=json] bash src/bench/profile-server.sh [knob, e.g. mode=full or preset=balanced] [out.collapsed]
-# Needs: ./mvnw -B -DskipTests package, python3, unzip; wrk for LOAD=json.
+#   [LOAD=json|refusals] bash src/bench/profile-server.sh [knob, e.g. mode=full or preset=balanced] [out.collapsed]
+# Needs: ./mvnw -B -DskipTests package, python3, unzip; wrk for LOAD=json, h2load and taskset for refusals.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 KNOB="${1:-mode=full}"
@@ -14,8 +17,15 @@ OUT="${2:-$(mktemp -d)/server.collapsed}"
 WORK=$(mktemp -d)
 ./mvnw -B -q dependency:get -Dartifact=tools.profiler:async-profiler:3.0 > /dev/null
 unzip -q -o "$HOME/.m2/repository/tools/profiler/async-profiler/3.0/async-profiler-3.0.jar" 'linux-x64/*' -d "$WORK"
-java -agentpath:"$WORK/linux-x64/libasyncProfiler.so=start,event=cpu,interval=1ms,file=$OUT,collapsed" \
-  -jar src/server/target/lctserve-server.jar --server.port=18088 --lctserve.grpc.port=18098 > "$WORK/server.log" 2>&1 &
+SERVER_ARGS=()
+PIN=()
+if [ "${LOAD:-grpc}" = refusals ]; then
+  SERVER_ARGS=(--lctserve.max-in-flight=1)
+  PIN=(taskset -c 1)
+fi
+"${PIN[@]}" java -agentpath:"$WORK/linux-x64/libasyncProfiler.so=start,event=cpu,interval=1ms,file=$OUT,collapsed" \
+  -jar src/server/target/lctserve-server.jar --server.port=18088 --lctserve.grpc.port=18098 "${SERVER_ARGS[@]}" \
+  > "$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do curl -sf localhost:18088/v2/health/ready > /dev/null && break; sleep 0.5; done
@@ -25,6 +35,18 @@ if [ "${LOAD:-grpc}" = json ]; then
   $BENCH wrk-bodies --fp32 --out "$WORK/bodies.jsonl" --parameters "{\"${KNOB%%=*}\":\"${KNOB#*=}\"}" > /dev/null
   BODIES="$WORK/bodies.jsonl" wrk -t1 -c8 -d10s -s src/bench/wrk/cycle.lua http://localhost:18088 > /dev/null
   BODIES="$WORK/bodies.jsonl" wrk -t1 -c8 -d45s -s src/bench/wrk/cycle.lua http://localhost:18088
+elif [ "$LOAD" = refusals ]; then
+  $BENCH wrk-bodies --grpc --out "$WORK/call.bin" --parameters "{\"${KNOB%%=*}\":\"${KNOB#*=}\"}" > /dev/null
+  h2() {
+    taskset -c 0 h2load -c 4 -m 64 -D "$1" -d "$WORK/call.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
+      http://localhost:18098/inference.GRPCInferenceService/ModelInfer > /dev/null
+  }
+  refused() { curl -s localhost:18088/actuator/prometheus | awk '/^lctserve_refused_total/ {r += $2} END {printf "%d", r}'; }
+  h2 10
+  n0=$(refused); t0=$(awk '{print $14 + $15}' "/proc/$SERVER/stat")
+  h2 45
+  n1=$(refused); t1=$(awk '{print $14 + $15}' "/proc/$SERVER/stat")
+  echo "$((n1 - n0)) refusals at admission in 45 s, server CPU $(( (t1 - t0) * 10000 / (n1 - n0) )) us per refusal (the few calls let through included)"
 else
   $BENCH grpc --target localhost:18098 --seconds 45 --warmup-seconds 10 --streams 8 --parameter "$KNOB"
 fi
@@ -69,4 +91,20 @@ for line in open(sys.argv[1]):
 print(f"{total} samples outside the JIT compiler, {100 * kernel / max(total, 1):.1f} % of them in the kernel")
 for key, n in groups.most_common():
     print(f"{100 * n / total:5.1f} %  {key}")
+# the event loop's own time (a refused call never leaves it), by part; the first match names it
+parts = [("ModelInferRequest", "protobuf: the request parsed"), ("InferCalls", "lctserve: call read, submitted, refused"),
+         ("Hpack", "HPACK"), ("streamCreated", "gRPC: stream created (method, context, deadline)"),
+         ("MessageDeframer", "gRPC: deframer"), ("WriteQueue", "response trailers written, flushed"),
+         ("onHeadersRead", "HTTP/2: headers frames"), ("onDataRead", "HTTP/2: data frames"),
+         ("doReadBytes", "socket reads"), ("readv", "socket reads"), ("flush", "response trailers written, flushed")]
+loop = collections.Counter()
+for line in open(sys.argv[1]):
+    stack, _, n = line.rstrip().rpartition(" ")
+    if "Compiler" in stack or "SingleThreadIoEventLoop.run" not in stack:
+        continue
+    loop[next((name for key, name in parts if key in stack), "other")] += int(n)
+if loop:
+    print(f"the event loop: {sum(loop.values())} samples")
+    for key, n in loop.most_common():
+        print(f"{100 * n / sum(loop.values()):5.1f} %  {key}")
 EOF
