@@ -43,10 +43,11 @@ outcomes() { # the server's counts: answered, refused before any work, refused b
     END {printf "%d %d %d", a, r, d}'
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
-# Warm-up: on one core a closed loop answered 3,900-5,200 calls/s after 120 s and 7,200-8,100/s a
-# minute later, and on this VM its 10 s windows move by up to a third even then (docs/BENCHMARKS.md);
-# so at least SERVER_WARMUP seconds, then 10 s closed loops until two in a row agree within 5 % (at most 6)
-h2 -c 4 -D "${SERVER_WARMUP:-60}" -m 8 > /dev/null
+# Warm-up: on one core the JIT's compiler takes much of the core for the first 35 s and the rate
+# settles after about 90 s (server-threads.sh), and 10 s windows still move by up to a third when it
+# compiles again (docs/BENCHMARKS.md); so SERVER_WARMUP seconds (default 90), then 10 s closed loops
+# until two in a row agree within 5 % (at most 6)
+h2 -c 4 -D "${SERVER_WARMUP:-90}" -m 8 > /dev/null
 last=0
 for _ in 1 2 3 4 5 6; do
   read -r a0 _ _ <<< "$(outcomes)"
