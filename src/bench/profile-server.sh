@@ -35,7 +35,7 @@ if [ "${LOAD:-grpc}" = json ]; then
   $BENCH wrk-bodies --fp32 --out "$WORK/bodies.jsonl" --parameters "{\"${KNOB%%=*}\":\"${KNOB#*=}\"}" > /dev/null
   BODIES="$WORK/bodies.jsonl" wrk -t1 -c8 -d10s -s src/bench/wrk/cycle.lua http://localhost:18088 > /dev/null
   BODIES="$WORK/bodies.jsonl" wrk -t1 -c8 -d45s -s src/bench/wrk/cycle.lua http://localhost:18088
-elif [ "$LOAD" = refusals ]; then
+elif [ "${LOAD:-grpc}" = refusals ]; then
   $BENCH wrk-bodies --grpc --out "$WORK/call.bin" --parameters "{\"${KNOB%%=*}\":\"${KNOB#*=}\"}" > /dev/null
   h2() {
     taskset -c 0 h2load -c 4 -m 64 -D "$1" -d "$WORK/call.bin" -H 'content-type: application/grpc' -H 'te: trailers' \

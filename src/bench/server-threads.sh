@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Where the server's CPU goes over time, by thread: the server on one core (G1, as in the image), a
 # closed loop of 32 gRPC calls in flight (h2load on the other core; overload-h2load.sh's call:
-# `balanced`, deadline_ms 50) for SECONDS, and every
-# 5 s the calls answered per second beside each thread group's CPU ticks (1/100 s) from
-# /proc/<pid>/task/*/stat: the JIT's compiler threads, GC, the batching workers, the event loop.
+# `balanced`, deadline_ms 50) for SECONDS, and every 5 s the calls answered per second beside each
+# thread group's CPU ticks (1/100 s) from /proc/<pid>/task/*/stat: the JIT's compiler threads, GC,
+# the batching workers, the event loop.
 # Tells a server that got slower everywhere from one thread or the collector taking the core.
 #
 #   bash src/bench/server-threads.sh [seconds]
