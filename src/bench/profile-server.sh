@@ -18,17 +18,14 @@ WORK=$(mktemp -d)
 ./mvnw -B -q dependency:get -Dartifact=tools.profiler:async-profiler:3.0 > /dev/null
 unzip -q -o "$HOME/.m2/repository/tools/profiler/async-profiler/3.0/async-profiler-3.0.jar" 'linux-x64/*' -d "$WORK"
 SERVER_ARGS=()
-PIN=()
 if [ "${LOAD:-grpc}" = refusals ]; then
   SERVER_ARGS=(--lctserve.max-in-flight=1)
-  PIN=(taskset -c 1)
+  SERVER_CPUS=1
 fi
-"${PIN[@]}" java -agentpath:"$WORK/linux-x64/libasyncProfiler.so=start,event=cpu,interval=1ms,file=$OUT,collapsed" \
-  -jar src/server/target/lctserve-server.jar --server.port=18088 --lctserve.grpc.port=18098 "${SERVER_ARGS[@]}" \
-  > "$WORK/server.log" 2>&1 &
-SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do curl -sf localhost:18088/v2/health/ready > /dev/null && break; sleep 0.5; done
+SERVER_JAVA_OPTS="-agentpath:$WORK/linux-x64/libasyncProfiler.so=start,event=cpu,interval=1ms,file=$OUT,collapsed"
+source src/bench/server.sh
+trap 'kill "${SERVER:-}" 2>/dev/null || true' EXIT
+start_server 18088 "$WORK/server.log" --lctserve.grpc.port=18098 "${SERVER_ARGS[@]}"
 BENCH="java -jar src/bench/target/lctserve-bench.jar"
 if [ "${LOAD:-grpc}" = json ]; then
   # the knob as a request parameter: mode=full -> {"mode":"full"}
