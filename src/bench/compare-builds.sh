@@ -59,7 +59,7 @@ measure() {
 }
 for _ in 1 2; do for port in 18081 18082; do for body in balanced full; do rps "$body" "$port" 15s > /dev/null; done; done; done
 echo "before = $BEFORE (port 18081), now = this working tree (port 18082); $TRANSPORT, $([ "$TRANSPORT" = grpc ] && echo "$STREAMS" || echo 8) in flight"
-echo "req/s (now / before) and the server's CPU ms per request (now / before)"
+echo "req/s before, now (now / before) and the server's CPU ms per request before / now (now / before)"
 for round in $(seq 1 "$ROUNDS"); do
   read -r bbr bbc <<< "$(measure balanced 18081 "$OLD_PID")"; read -r bnr bnc <<< "$(measure balanced 18082 "$NEW_PID")"
   read -r fbr fbc <<< "$(measure full 18081 "$OLD_PID")"; read -r fnr fnc <<< "$(measure full 18082 "$NEW_PID")"

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             RunCommand.class,
             BaselineCommand.class,
+            StageBatchesCommand.class,
             WrkBodiesCommand.class,
             OverloadCommand.class,
             GrpcLoadCommand.class,
