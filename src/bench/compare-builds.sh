@@ -26,8 +26,8 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-git worktree add -q "$OLD" "$BEFORE"
-(cd "$OLD" && ./mvnw -B -q -DskipTests -Dspotless.check.skip=true -pl src/server -am package)
+source src/bench/server.sh
+build_commit "$BEFORE" "$OLD"
 (cd "$OLD" && exec java -jar src/server/target/lctserve-server.jar --server.port=18081 --lctserve.grpc.port=18091 > "$WORK/before.log" 2>&1) &
 OLD_PID=$!
 java -jar src/server/target/lctserve-server.jar --server.port=18082 --lctserve.grpc.port=18092 > "$WORK/now.log" 2>&1 &

@@ -24,11 +24,10 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-git worktree add -q "$OLD" "$BEFORE"
-(cd "$OLD" && ./mvnw -B -q -DskipTests -Dspotless.check.skip=true -pl src/server -am package)
+source src/bench/server.sh
+build_commit "$BEFORE" "$OLD"
 SERVER_CPUS=1
 SERVER_JAVA_OPTS="-XX:+UseG1GC"
-source src/bench/server.sh
 SERVER_JAR="$OLD/src/server/target/lctserve-server.jar" start_server 18071 "$WORK/before.log" --lctserve.grpc.port=18171 ${EXTRA:-}
 A=$SERVER
 start_server 18072 "$WORK/now.log" --lctserve.grpc.port=18172 ${EXTRA:-}

@@ -14,3 +14,10 @@ start_server() {
   cat "$log"
   return 1
 }
+
+# build_commit COMMIT DIR: a git worktree of COMMIT at DIR with its server jar built, for SERVER_JAR
+# (the caller removes it: git worktree remove --force DIR).
+build_commit() {
+  git worktree add -q "$2" "$1"
+  (cd "$2" && ./mvnw -B -q -DskipTests -Dspotless.check.skip=true -pl src/server -am package)
+}
