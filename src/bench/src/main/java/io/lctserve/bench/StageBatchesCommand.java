@@ -58,6 +58,18 @@ final class StageBatchesCommand implements Callable<Integer> {
         ImageSet test = input.test();
         PrintWriter out = spec.commandLine().getOut();
         try (StagedSessions sessions = StagedSessions.open(input.model(), new SessionSettings(1))) {
+            long[] modelRow = sessions.manifest().input().shape().stream()
+                    .skip(1)
+                    .mapToLong(Long::longValue)
+                    .toArray();
+            long[] imageRow = Arrays.copyOfRange(test.shape(1), 1, test.shape(1).length);
+            if (!Arrays.equals(modelRow, imageRow)) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "the model in " + input.modelDir + " takes "
+                                + Arrays.toString(modelRow) + " per sample, the images in " + input.data + " are "
+                                + Arrays.toString(imageRow));
+            }
             int stages = sessions.exitCount();
             double[][][] perSample = new double[stages][batches.length][rounds]; // microseconds
             for (int r = 0; r < rounds; r++) {
