@@ -34,11 +34,9 @@ start_server 18072 "$WORK/now.log" --lctserve.grpc.port=18172 ${EXTRA:-}
 B=$SERVER
 java -jar src/bench/target/lctserve-bench.jar wrk-bodies --grpc --out "$WORK/call.bin" \
   --parameters '{"preset":"balanced","deadline_ms":50}' > /dev/null
-h2() { # h2load PORT ARGS...: the call, again and again, from core 0
-  local port=$1
-  shift
-  taskset -c 0 h2load -d "$WORK/call.bin" -H 'content-type: application/grpc' -H 'te: trailers' -H 'grpc-timeout: 5S' \
-    "$@" "http://localhost:$port/inference.GRPCInferenceService/ModelInfer" > /dev/null
+H2LOAD_CPUS=0
+h2() { # h2 PORT ARGS...: the call, again and again, from core 0
+  h2load_calls "$WORK/call.bin" "$1" -H 'grpc-timeout: 5S' "${@:2}" > /dev/null
 }
 counts() { # "answered stage-0-runs stage-0-samples stage-0-seconds" of the server on port $1
   curl -s "localhost:$1/actuator/prometheus" | awk '

@@ -30,9 +30,9 @@ start_server 18086 "$WORK/server.log" --lctserve.grpc.port=18096 ${SERVER_ARGS:-
 GEN="taskset -c ${CLIENT_CPUS:-0}"
 java -jar src/bench/target/lctserve-bench.jar wrk-bodies --grpc --out "$WORK/call.bin" \
   --parameters "{\"preset\":\"balanced\",\"deadline_ms\":$DEADLINE}"
-h2() { # h2load ARGS...: one ModelInfer call, again and again
-  $GEN h2load -m 1000 -d "$WORK/call.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
-    -H 'grpc-timeout: 5S' "$@" http://localhost:18096/inference.GRPCInferenceService/ModelInfer
+H2LOAD_CPUS="${CLIENT_CPUS:-0}"
+h2() { # h2 ARGS...: one ModelInfer call, again and again
+  h2load_calls "$WORK/call.bin" 18096 -m 1000 -H 'grpc-timeout: 5S' "$@"
 }
 outcomes() { # the server's counts: answered, refused before any work, refused by the deadline
   curl -s localhost:18086/actuator/prometheus | awk '

@@ -35,8 +35,7 @@ if [ "${LOAD:-grpc}" = json ]; then
 elif [ "${LOAD:-grpc}" = refusals ]; then
   $BENCH wrk-bodies --grpc --out "$WORK/call.bin" --parameters "{\"${KNOB%%=*}\":\"${KNOB#*=}\"}" > /dev/null
   h2() {
-    taskset -c 0 h2load -c 4 -m 64 -D "$1" -d "$WORK/call.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
-      http://localhost:18098/inference.GRPCInferenceService/ModelInfer > /dev/null
+    H2LOAD_CPUS=0 h2load_calls "$WORK/call.bin" 18098 -c 4 -m 64 -D "$1" > /dev/null
   }
   refused() { curl -s localhost:18088/actuator/prometheus | awk '/^lctserve_refused_total/ {r += $2} END {printf "%d", r}'; }
   h2 10

@@ -19,8 +19,7 @@ trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 start_server 18085 "$WORK/server.log" --lctserve.grpc.port=18095
 java -jar src/bench/target/lctserve-bench.jar wrk-bodies --grpc --out "$WORK/call.bin" \
   --parameters '{"preset":"balanced","deadline_ms":50}'
-taskset -c 0 h2load -c 4 -m 8 -D "$SECONDS_ALL" -d "$WORK/call.bin" -H 'content-type: application/grpc' \
-  -H 'te: trailers' -H 'grpc-timeout: 5S' http://localhost:18095/inference.GRPCInferenceService/ModelInfer > /dev/null &
+H2LOAD_CPUS=0 h2load_calls "$WORK/call.bin" 18095 -c 4 -m 8 -D "$SECONDS_ALL" -H 'grpc-timeout: 5S' > /dev/null &
 LOAD=$!
 taskset -c 0 python3 - "$SERVER" "$SECONDS_ALL" <<'PY'
 import collections, os, re, sys, time, urllib.request

@@ -55,6 +55,7 @@ final class StageBatchesCommand implements Callable<Integer> {
             throw new ParameterException(
                     spec.commandLine(), "--rounds, --samples and every --batches size must be at least 1");
         }
+        Arrays.sort(batches); // the last is the largest
         ImageSet test = input.test();
         PrintWriter out = spec.commandLine().getOut();
         try (StagedSessions sessions = StagedSessions.open(input.model(), new SessionSettings(1))) {
@@ -62,7 +63,8 @@ final class StageBatchesCommand implements Callable<Integer> {
                     .skip(1)
                     .mapToLong(Long::longValue)
                     .toArray();
-            long[] imageRow = Arrays.copyOfRange(test.shape(1), 1, test.shape(1).length);
+            long[] image = test.shape(1);
+            long[] imageRow = Arrays.copyOfRange(image, 1, image.length);
             if (!Arrays.equals(modelRow, imageRow)) {
                 throw new ParameterException(
                         spec.commandLine(),
